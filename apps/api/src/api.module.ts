@@ -1,0 +1,38 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import type { Logger } from 'pino';
+import {
+  ConfigModule,
+  DatabaseModule,
+  HealthModule,
+  ObservabilityModule,
+  OutboxModule,
+  QueueModule,
+  type AppConfig,
+} from '#core';
+import { NotificationsModule } from '#notifications';
+
+export interface ApiModuleOptions {
+  config: AppConfig;
+  databaseUrl: string;
+  workers: boolean;
+  logger: Logger;
+}
+
+/** The HTTP application: core platform plus every feature's HTTP module. */
+@Module({})
+export class ApiModule {
+  static forRoot(opts: ApiModuleOptions): DynamicModule {
+    return {
+      module: ApiModule,
+      imports: [
+        ConfigModule.forRoot(opts.config),
+        ObservabilityModule.forRoot({ logger: opts.logger, http: true }),
+        DatabaseModule.forRoot(opts.databaseUrl),
+        QueueModule.forRoot({ workers: opts.workers }),
+        OutboxModule.forRoot({ relay: true }),
+        HealthModule,
+        NotificationsModule.forRoot({ workers: opts.workers }),
+      ],
+    };
+  }
+}

@@ -1,0 +1,26 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Logger } from 'pino';
+import { configureHttpPlatform, createFastifyAdapter, NestPinoLogger, type AppConfig } from '#core';
+import { ApiModule } from './api.module.js';
+
+export interface ApiAppOptions {
+  config: AppConfig;
+  databaseUrl: string;
+  /** Run the queue processors inside this process (npm start, tests). */
+  workers: boolean;
+  logger: Logger;
+}
+
+/** Builds and initialises the API application (not yet listening). Used by main.ts and the e2e harness. */
+export async function createApiApp(opts: ApiAppOptions): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(
+    ApiModule.forRoot(opts),
+    createFastifyAdapter(opts.config, opts.logger),
+    { logger: new NestPinoLogger(opts.logger), bufferLogs: false, abortOnError: false },
+  );
+  await configureHttpPlatform(app, opts.config);
+  await app.init();
+  return app;
+}

@@ -1,0 +1,26 @@
+import 'reflect-metadata';
+import { handleShutdown, loadConfigOrExit, prepareProcess } from '#core';
+import { createApiApp } from './bootstrap.js';
+
+/**
+ * API entry point. `--workers` (npm start) also runs every queue processor in this process;
+ * WORKERS_IN_PROCESS=true does the same.
+ */
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const workers = config.WORKERS_IN_PROCESS || process.argv.includes('--workers');
+  const ctx = await prepareProcess('lms-api', config);
+  const app = await createApiApp({ config, databaseUrl: ctx.database.url, workers, logger: ctx.logger });
+  handleShutdown(ctx, () => app.close());
+  await app.listen({ port: config.PORT, host: config.HOST });
+  const base = `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${config.PORT}`;
+  ctx.logger.info(
+    { url: base, workers, queueBackend: config.queueBackend, embeddedDatabase: ctx.database.embedded },
+    `LMS API listening on ${base}${config.API_V1_PREFIX} (docs: ${config.docsEnabled ? `${base}/docs` : 'off'})`,
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`Failed to start the API: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,28 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { ConfigModule, DatabaseModule, ObservabilityModule, OutboxModule, QueueModule, type AppConfig } from '#core';
+import { NotificationsModule } from '#notifications';
+
+export interface WorkerModuleOptions {
+  config: AppConfig;
+  databaseUrl: string;
+  logger: Logger;
+}
+
+/** The queue worker: core platform plus every feature's job processors. No HTTP routes. */
+@Module({})
+export class WorkerModule {
+  static forRoot(opts: WorkerModuleOptions): DynamicModule {
+    return {
+      module: WorkerModule,
+      imports: [
+        ConfigModule.forRoot(opts.config),
+        ObservabilityModule.forRoot({ logger: opts.logger, http: false }),
+        DatabaseModule.forRoot(opts.databaseUrl),
+        QueueModule.forRoot({ workers: true }),
+        OutboxModule.forRoot({ relay: true }),
+        NotificationsModule.forRoot({ workers: true }),
+      ],
+    };
+  }
+}

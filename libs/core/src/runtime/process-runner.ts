@@ -1,0 +1,83 @@
+import type { Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import type { AppConfig } from '../config/app-config.js';
+import { ConfigValidationError, ensureSecretKey, loadConfig } from '../config/load-config.js';
+import { createDataSourceOptions } from '../database/data-source-options.js';
+import { runMigrationsLocked } from '../database/migrate.js';
+import { resolveDatabase, type ResolvedDatabase } from '../database/resolve-database.js';
+import { createRootLogger } from '../observability/logger.js';
+
+export interface ProcessContext {
+  config: AppConfig;
+  logger: Logger;
+  database: ResolvedDatabase;
+}
+
+/** Loads and validates configuration; on failure prints every bad variable and exits with status 1. */
+export function loadConfigOrExit(env: Record<string, string | undefined> = process.env): AppConfig {
+  try {
+    return ensureSecretKey(loadConfig(env));
+  } catch (err) {
+    if (err instanceof ConfigValidationError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+/** Config, logger, database (external or embedded) and migrations: what both apps need before Nest starts. */
+export async function prepareProcess(name: string, config: AppConfig): Promise<ProcessContext> {
+  const logger = createRootLogger(config, name);
+  const database = await resolveDatabase(config, (line) => logger.debug({ component: 'embedded-postgres' }, line));
+  if (database.embedded) logger.info({ dataDir: config.DATA_DIR }, 'embedded PostgreSQL started');
+  if (config.DB_RUN_MIGRATIONS) {
+    const ds = new DataSource(
+      createDataSourceOptions(config, database.url, { poolSize: 2, applicationName: `${name}-migrate` }),
+    );
+    await ds.initialize();
+    try {
+      const applied = await runMigrationsLocked(ds);
+      if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
+    } finally {
+      await ds.destroy();
+    }
+  }
+  return { config, logger, database };
+}
+
+/**
+ * Runs `shutdown` once on SIGTERM/SIGINT (closing HTTP, draining jobs), then stops the embedded
+ * database and exits. A second signal, or SHUTDOWN_TIMEOUT_SECONDS passing, forces the exit.
+ */
+export function handleShutdown(ctx: ProcessContext, shutdown: () => Promise<void>): void {
+  let shuttingDown = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (shuttingDown) {
+      ctx.logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    shuttingDown = true;
+    ctx.logger.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      ctx.logger.error('shutdown timed out; exiting');
+      process.exit(1);
+    }, ctx.config.SHUTDOWN_TIMEOUT_SECONDS * 1000);
+    timer.unref();
+    void (async () => {
+      let code = 0;
+      try {
+        await shutdown();
+      } catch (err) {
+        code = 1;
+        ctx.logger.error({ err }, 'error during shutdown');
+      }
+      await ctx.database.stop().catch((err: unknown) => ctx.logger.error({ err }, 'database stop failed'));
+      ctx.logger.info('stopped');
+      ctx.logger.flush();
+      process.exit(code);
+    })();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}

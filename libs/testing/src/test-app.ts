@@ -1,0 +1,66 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { INestApplicationContext } from '@nestjs/common';
+import { createRootLogger, type AppConfig } from '#core';
+import { createApiApp } from '../../../apps/api/src/bootstrap.js';
+import { createWorkerApp } from '../../../apps/worker/src/bootstrap.js';
+import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { testConfig } from './test-config.js';
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  config: AppConfig;
+  db: TestDatabase;
+  /** http://127.0.0.1:<port> (no prefix). */
+  baseUrl: string;
+  /** fetch against baseUrl + path. */
+  request(path: string, init?: RequestInit): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  /** Environment overrides for the config (e.g. { API_RESPONSE_ENVELOPE_ENABLED: 'true' }). */
+  env?: Record<string, string | undefined>;
+  /** Run queue processors inside the API (default true, as npm start does). */
+  workers?: boolean;
+  /** Reuse a database instead of creating one (e.g. to share it with a worker app). */
+  db?: TestDatabase;
+}
+
+/** Boots the real API (Fastify, every global pipe/filter) on a fresh database, listening on 127.0.0.1:<random>. */
+export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
+  const config = testConfig(opts.env);
+  const db = opts.db ?? (await createTestDatabase());
+  const app = await createApiApp({
+    config,
+    databaseUrl: db.url,
+    workers: opts.workers ?? true,
+    logger: createRootLogger(config, 'lms-api-test'),
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  return {
+    app,
+    config,
+    db,
+    baseUrl,
+    request: (path, init) => fetch(`${baseUrl}${path}`, init),
+    async close() {
+      await app.close();
+      if (!opts.db) await db.drop();
+    },
+  };
+}
+
+/** Boots the worker application context on the given database. */
+export async function createTestWorker(
+  db: TestDatabase,
+  env: Record<string, string | undefined> = {},
+): Promise<{ app: INestApplicationContext; config: AppConfig; close(): Promise<void> }> {
+  const config = testConfig(env);
+  const app = await createWorkerApp({
+    config,
+    databaseUrl: db.url,
+    logger: createRootLogger(config, 'lms-worker-test'),
+  });
+  return { app, config, close: () => app.close() };
+}

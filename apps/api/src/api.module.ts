@@ -1,4 +1,4 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import type { Logger } from 'pino';
 import {
   ConfigModule,
@@ -16,6 +16,8 @@ export interface ApiModuleOptions {
   databaseUrl: string;
   workers: boolean;
   logger: Logger;
+  /** Extra modules (tests only: e.g. a controller that exercises the platform). */
+  extraModules?: Array<Type | DynamicModule>;
 }
 
 /** The HTTP application: core platform plus every feature's HTTP module. */
@@ -32,6 +34,7 @@ export class ApiModule {
         OutboxModule.forRoot({ relay: true }),
         HealthModule,
         NotificationsModule.forRoot({ workers: opts.workers }),
+        ...(opts.extraModules ?? []),
       ],
     };
   }

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { DynamicModule, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
@@ -11,6 +12,8 @@ export interface ApiAppOptions {
   /** Run the queue processors inside this process (npm start, tests). */
   workers: boolean;
   logger: Logger;
+  /** Extra modules (tests only). */
+  extraModules?: Array<Type | DynamicModule>;
 }
 
 /** Builds and initialises the API application (not yet listening). Used by main.ts and the e2e harness. */

@@ -25,3 +25,5 @@ export { createFastifyAdapter, configureHttpPlatform } from './http/platform.js'
 export { HealthModule } from './health/health.module.js';
 export { QueueModule } from './queue/queue.module.js';
 export { OutboxModule } from './outbox/outbox.module.js';
+export { histogram, counter, gauge } from './observability/metrics.js';
+export { reportError } from './observability/error-reporter.js';

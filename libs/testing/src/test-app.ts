@@ -1,5 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { INestApplicationContext } from '@nestjs/common';
+import type { DynamicModule, INestApplicationContext, Type } from '@nestjs/common';
 import { createRootLogger, type AppConfig } from '#core';
 import { createApiApp } from '../../../apps/api/src/bootstrap.js';
 import { createWorkerApp } from '../../../apps/worker/src/bootstrap.js';
@@ -24,6 +24,8 @@ export interface TestAppOptions {
   workers?: boolean;
   /** Reuse a database instead of creating one (e.g. to share it with a worker app). */
   db?: TestDatabase;
+  /** Extra modules mounted in the API (test-only controllers). */
+  extraModules?: Array<Type | DynamicModule>;
 }
 
 /** Boots the real API (Fastify, every global pipe/filter) on a fresh database, listening on 127.0.0.1:<random>. */
@@ -35,6 +37,7 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
     databaseUrl: db.url,
     workers: opts.workers ?? true,
     logger: createRootLogger(config, 'lms-api-test'),
+    extraModules: opts.extraModules,
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');

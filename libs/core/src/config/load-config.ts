@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
-import { validateSync, type ValidationError } from 'class-validator';
+import { getMetadataStorage, validateSync, type ValidationError } from 'class-validator';
 import { AppConfig } from './app-config.js';
 
 export interface ConfigProblem {
@@ -45,14 +45,27 @@ function flatten(errors: ValidationError[]): ConfigProblem[] {
   });
 }
 
+let names: string[] | undefined;
+
+/** Every setting of AppConfig: properties carrying validation decorators (optional ones have no initializer). */
+export function settingNames(): string[] {
+  names ??= [
+    ...new Set(
+      getMetadataStorage()
+        .getTargetValidationMetadatas(AppConfig, '', true, false)
+        .map((m) => m.propertyName),
+    ),
+  ];
+  return names;
+}
+
 /**
  * Builds the typed configuration from an environment map. Pure: no I/O.
  * Throws ConfigValidationError naming every bad variable.
  */
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
-  const known = Object.keys(new AppConfig());
   const picked: Record<string, string> = {};
-  for (const key of known) {
+  for (const key of settingNames()) {
     const value = env[key];
     if (value !== undefined) picked[key] = value;
   }

@@ -1,13 +1,170 @@
+import { RequestMethod } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/app-config.js';
+import { createPathMatcher, EnvelopeInterceptor, wrapEnvelope } from './envelope.js';
+import { InFlightTracker } from './in-flight.js';
+import { PROBLEM_CONTENT_TYPE, ProblemException, problemBody } from './problem.js';
+import { ProblemJsonFilter, requestPath } from './problem.filter.js';
+import { genRequestId, REQUEST_ID_HEADER } from './request-id.js';
+import { applySecurityHeaders } from './security-headers.js';
+import { createHostMatcher } from './trusted-hosts.js';
+import { createValidationPipe } from './validation.js';
 
-// STUB: replaced by the HTTP platform work (problem+json, envelope, request ids, headers, CORS, hosts).
-export function createFastifyAdapter(config: AppConfig, logger: Logger): FastifyAdapter {
-  void logger;
-  return new FastifyAdapter({ bodyLimit: config.BODY_LIMIT_BYTES });
+export const ROOT_MESSAGE = { message: 'LMS Backend API' } as const;
+
+export const CORS_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+export const CORS_ALLOWED_HEADERS = [
+  'Authorization',
+  'Content-Type',
+  'Accept',
+  'X-Request-ID',
+  'X-CSRF-Token',
+  'Idempotency-Key',
+];
+export const CORS_EXPOSED_HEADERS = [
+  'X-Request-ID',
+  'X-RateLimit-Limit',
+  'X-RateLimit-Remaining',
+  'X-RateLimit-Reset',
+  'Retry-After',
+];
+
+/**
+ * FastifyAdapter that, on app.close(), first stops taking new requests (503 problem) and waits for
+ * in-flight ones (up to SHUTDOWN_TIMEOUT_SECONDS) *before* Nest runs the providers' destroy hooks
+ * (database, queues), which happen before the HTTP server itself is closed.
+ */
+class LmsFastifyAdapter extends FastifyAdapter {
+  constructor(
+    options: FastifyServerOptions,
+    private readonly tracker: InFlightTracker,
+    private readonly drainTimeoutMs: number,
+  ) {
+    super(options);
+  }
+
+  override async beforeClose(): Promise<void> {
+    super.beforeClose();
+    await this.tracker.drain(this.drainTimeoutMs);
+  }
 }
 
+/**
+ * Fastify with: body limit, JSON request logging through a child of the root pino logger (one line
+ * per response), X-Forwarded-* trusted only from TRUSTED_PROXY_IPS, validated request ids echoed on
+ * every response, security headers, the trusted-host check and graceful draining. These hooks are
+ * added here, before Nest registers its middleware, so they run first and cover errors and 404s.
+ */
+export function createFastifyAdapter(config: AppConfig, logger: Logger): FastifyAdapter {
+  const tracker = new InFlightTracker();
+  const adapter = new LmsFastifyAdapter(
+    {
+      bodyLimit: config.BODY_LIMIT_BYTES,
+      loggerInstance: logger.child({ component: 'http' }),
+      disableRequestLogging: true,
+      requestIdHeader: false,
+      requestIdLogLabel: 'request_id',
+      genReqId: genRequestId,
+      trustProxy: config.TRUSTED_PROXY_IPS.length > 0 ? config.TRUSTED_PROXY_IPS : false,
+      forceCloseConnections: 'idle',
+      return503OnClosing: true,
+    },
+    tracker,
+    config.SHUTDOWN_TIMEOUT_SECONDS * 1000,
+  );
+  const fastify = adapter.getInstance() as unknown as FastifyInstance;
+  // JSON endpoints only: text/plain bodies get 415 instead of reaching DTO validation as a string.
+  fastify.removeContentTypeParser('text/plain');
+
+  const securityHeaders = config.SECURITY_HEADERS_ENABLED;
+  const isTrustedHost = createHostMatcher(config.TRUSTED_HOSTS);
+
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const raw = reply.raw;
+    raw.setHeader(REQUEST_ID_HEADER, request.id);
+    if (securityHeaders) applySecurityHeaders(raw, request.protocol === 'https');
+    if (tracker.draining) {
+      const body = problemBody(503, 'service_unavailable', 'The server is shutting down', {
+        instance: requestPath(request.url),
+        requestId: request.id,
+      });
+      void reply
+        .code(503)
+        .header('connection', 'close')
+        .header('content-type', PROBLEM_CONTENT_TYPE)
+        .send(JSON.stringify(body));
+      return;
+    }
+    tracker.track(raw);
+    if (!isTrustedHost(request.headers.host)) {
+      done(new ProblemException(400, 'invalid_host', 'Invalid host header'));
+      return;
+    }
+    done();
+  });
+
+  // Responses produced before onRequest ran (router-level errors) still get the id and headers.
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    if (!reply.raw.hasHeader(REQUEST_ID_HEADER) && !reply.hasHeader(REQUEST_ID_HEADER)) {
+      void reply.header(REQUEST_ID_HEADER, request.id);
+      if (securityHeaders) applySecurityHeaders(reply.raw, request.protocol === 'https');
+    }
+    done(null, payload);
+  });
+
+  fastify.addHook('onResponse', (request, reply, done) => {
+    request.log.info(
+      {
+        method: request.method,
+        path: requestPath(request.url),
+        route: request.routeOptions.url,
+        status: reply.statusCode,
+        duration_ms: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      'request completed',
+    );
+    done();
+  });
+
+  return adapter;
+}
+
+/**
+ * Prefix, validation, problem+json errors, envelope, CORS and the root route. Call before app.init().
+ */
 export async function configureHttpPlatform(app: NestFastifyApplication, config: AppConfig): Promise<void> {
-  app.setGlobalPrefix(config.API_V1_PREFIX);
+  app.setGlobalPrefix(config.API_V1_PREFIX, {
+    exclude: [
+      { path: '/', method: RequestMethod.ALL },
+      { path: config.METRICS_PATH, method: RequestMethod.ALL },
+      { path: 'docs', method: RequestMethod.ALL },
+      { path: 'docs/{*path}', method: RequestMethod.ALL },
+      { path: 'openapi.json', method: RequestMethod.ALL },
+    ],
+  });
+
+  const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new ProblemJsonFilter(fastify.log));
+  app.useGlobalInterceptors(new EnvelopeInterceptor(config));
+
+  // "*" allows any origin (no credentials then, as browsers refuse "*" with credentials).
+  const anyOrigin = config.CORS_ORIGINS.includes('*');
+  app.enableCors({
+    origin: anyOrigin ? '*' : config.CORS_ORIGINS,
+    credentials: !anyOrigin,
+    methods: CORS_METHODS,
+    allowedHeaders: CORS_ALLOWED_HEADERS,
+    exposedHeaders: CORS_EXPOSED_HEADERS,
+    maxAge: 600,
+  });
+
+  const rootEnveloped =
+    config.API_RESPONSE_ENVELOPE_ENABLED && !createPathMatcher(config.API_RESPONSE_ENVELOPE_EXCLUDED_PATHS)('/');
+  const rootBody = rootEnveloped ? wrapEnvelope(ROOT_MESSAGE, config.API_RESPONSE_SUCCESS_MESSAGE) : ROOT_MESSAGE;
+  fastify.get('/', (_request, reply) => {
+    void reply.send(rootBody);
+  });
 }

@@ -3,7 +3,7 @@ import type { DynamicModule, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
-import { configureHttpPlatform, createFastifyAdapter, NestPinoLogger, type AppConfig } from '#core';
+import { configureHttpPlatform, createFastifyAdapter, NestPinoLogger, setupSwagger, type AppConfig } from '#core';
 import { ApiModule } from './api.module.js';
 
 export interface ApiAppOptions {
@@ -24,6 +24,7 @@ export async function createApiApp(opts: ApiAppOptions): Promise<NestFastifyAppl
     { logger: new NestPinoLogger(opts.logger), bufferLogs: false, abortOnError: false },
   );
   await configureHttpPlatform(app, opts.config);
+  setupSwagger(app, opts.config);
   await app.init();
   return app;
 }

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { handleShutdown, loadConfigOrExit, prepareProcess } from '#core';
+import { handleShutdown, initSentry, loadConfigOrExit, prepareProcess } from '#core';
 import { createApiApp } from './bootstrap.js';
 
 /**
@@ -8,6 +8,7 @@ import { createApiApp } from './bootstrap.js';
  */
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
+  await initSentry(config);
   const workers = config.WORKERS_IN_PROCESS || process.argv.includes('--workers');
   const ctx = await prepareProcess('lms-api', config);
   const app = await createApiApp({ config, databaseUrl: ctx.database.url, workers, logger: ctx.logger });

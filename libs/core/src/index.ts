@@ -27,3 +27,69 @@ export { QueueModule } from './queue/queue.module.js';
 export { OutboxModule } from './outbox/outbox.module.js';
 export { histogram, counter, gauge } from './observability/metrics.js';
 export { reportError } from './observability/error-reporter.js';
+export {
+  setErrorReporterClient,
+  errorReporterEnabled,
+  type ErrorContext,
+  type ErrorReporterClient,
+} from './observability/error-reporter.js';
+export { initSentry, flushSentry, sentryOptions, type SentryInitOptions } from './observability/sentry.js';
+export {
+  UNMATCHED_ROUTE,
+  httpRequestsTotal,
+  httpRequestDuration,
+  collectDefaultMetricsOnce,
+} from './observability/metrics.js';
+export { registerHttpMetrics, type HttpMetricsOptions } from './observability/http-metrics.js';
+export { QUEUE_HEALTH, type QueueHealth } from './health/queue-health.js';
+export { ReadinessService, READINESS_TIMEOUT_MS, type ReadinessReport } from './health/readiness.service.js';
+export { setupSwagger, buildOpenApiDocument, PROBLEM_DETAILS_SCHEMA } from './docs/swagger.js';
+export {
+  QUEUE_JOBS,
+  QUEUE_NAMES,
+  type JobPayloads,
+  type QueueName,
+  type JobName,
+  type JobPayload,
+  type SendEmailPayload,
+} from './queue/queue.definitions.js';
+export { JobHandler, type JobHandlerFn } from './queue/job-handler.decorator.js';
+export { JobHandlerRegistry, buildHandlerMap, type DiscoveredJobHandler } from './queue/job-handler.registry.js';
+export { JobProducer, QueueUnavailableError } from './queue/job.producer.js';
+export { BULLMQ_PG_SCHEMA, defaultJobOptions } from './queue/queue.connection.js';
+export { OutboxEvent } from './outbox/outbox-event.entity.js';
+export { OutboxService, OUTBOX_NOTIFY_CHANNEL } from './outbox/outbox.service.js';
+export { OutboxRelay, type RelayResult } from './outbox/outbox.relay.js';
+export {
+  OUTBOX_ROUTES,
+  routeEvent,
+  type OutboxEventPayloads,
+  type OutboxEventType,
+  type OutboxRoute,
+} from './outbox/outbox.routes.js';
+export {
+  ProblemException,
+  resolveProblem,
+  problemBody,
+  codeForStatus,
+  PROBLEM_CONTENT_TYPE,
+  PROBLEM_TYPE_BASE,
+  type ProblemBody,
+  type FieldError,
+  type ProblemExceptionOptions,
+} from './http/problem.js';
+export { ProblemJsonFilter } from './http/problem.filter.js';
+export { createValidationPipe, flattenValidationErrors, validationException } from './http/validation.js';
+export { EnvelopeInterceptor, shouldEnvelope, wrapEnvelope, type Envelope } from './http/envelope.js';
+export {
+  PaginationQueryDto,
+  paginate,
+  offset,
+  totalPages,
+  ApiPaginatedResponse,
+  DEFAULT_PAGE_SIZE,
+  MAX_PAGE_SIZE,
+  type Page,
+  type PageQuery,
+} from './http/pagination.js';
+export { isValidRequestId, REQUEST_ID_HEADER } from './http/request-id.js';

@@ -1,10 +1,16 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { EmailService } from './email.service.js';
+import { EmailTransport } from './email.transport.js';
+import { SendEmailHandler } from './send-email.handler.js';
 
-// STUB: replaced by the email transport work.
+/** Email: EmailService everywhere; the send-email job handler and its transport where workers run. */
 @Module({})
 export class NotificationsModule {
   static forRoot(opts: { workers: boolean }): DynamicModule {
-    void opts;
-    return { module: NotificationsModule };
+    return {
+      module: NotificationsModule,
+      providers: [EmailService, ...(opts.workers ? [EmailTransport, SendEmailHandler] : [])],
+      exports: [EmailService],
+    };
   }
 }

@@ -168,6 +168,8 @@ export class AppConfig {
   REDIS_URL?: string;
 
   // ── Queues and outbox ───────────────────────────────────────────────────
+  /** BullMQ key prefix on Redis: lets several deployments (or test runs) share one Redis. */
+  @EnvString() @Matches(/^[A-Za-z0-9_-]{1,64}$/) QUEUE_PREFIX = 'bull';
   /** Run queue processors inside the API process ("npm start" turns this on). */
   @EnvBool() @IsBoolean() WORKERS_IN_PROCESS = false;
   @EnvNumber() @IsInt() @Min(1) @Max(100) QUEUE_CONCURRENCY = 5;

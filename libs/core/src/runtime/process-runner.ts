@@ -6,6 +6,7 @@ import { createDataSourceOptions } from '../database/data-source-options.js';
 import { runMigrationsLocked } from '../database/migrate.js';
 import { resolveDatabase, type ResolvedDatabase } from '../database/resolve-database.js';
 import { createRootLogger } from '../observability/logger.js';
+import { flushSentry } from '../observability/sentry.js';
 
 export interface ProcessContext {
   config: AppConfig;
@@ -73,6 +74,7 @@ export function handleShutdown(ctx: ProcessContext, shutdown: () => Promise<void
         ctx.logger.error({ err }, 'error during shutdown');
       }
       await ctx.database.stop().catch((err: unknown) => ctx.logger.error({ err }, 'database stop failed'));
+      await flushSentry().catch(() => undefined);
       ctx.logger.info('stopped');
       ctx.logger.flush();
       process.exit(code);

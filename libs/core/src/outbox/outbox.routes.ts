@@ -1,0 +1,36 @@
+import type { JobName, JobPayload, QueueName, SendEmailPayload } from '../queue/queue.definitions.js';
+
+/**
+ * Event type → payload. Domain events (course.published, enrollment.created, ...) are added here
+ * by the features that emit them; the webhooks feature will subscribe to every event.
+ */
+export interface OutboxEventPayloads {
+  'email.requested': SendEmailPayload;
+}
+
+export type OutboxEventType = keyof OutboxEventPayloads;
+
+/** A queue job that can take event E's payload as its own (checked at compile time). */
+export type OutboxRoute<E extends OutboxEventType> = {
+  [Q in QueueName]: {
+    [N in JobName<Q>]: OutboxEventPayloads[E] extends JobPayload<Q, N> ? { queue: Q; jobName: N } : never;
+  }[JobName<Q>];
+}[QueueName];
+
+/** Which jobs each committed event becomes (one job per route, job id `<eventId>.<queue>.<jobName>`). */
+export const OUTBOX_ROUTES: { readonly [E in OutboxEventType]: ReadonlyArray<OutboxRoute<E>> } = {
+  'email.requested': [{ queue: 'emails', jobName: 'send-email' }],
+};
+
+export interface RoutedJob {
+  queue: QueueName;
+  jobName: string;
+  jobId: string;
+}
+
+/** The jobs an event turns into; unknown event types route nowhere. */
+export function routeEvent(eventId: string, eventType: string): RoutedJob[] {
+  const routes: ReadonlyArray<{ queue: QueueName; jobName: string }> =
+    (OUTBOX_ROUTES as Readonly<Record<string, ReadonlyArray<{ queue: QueueName; jobName: string }>>>)[eventType] ?? [];
+  return routes.map((r) => ({ ...r, jobId: `${eventId}.${r.queue}.${r.jobName}` }));
+}

@@ -1,0 +1,48 @@
+/**
+ * Every queue and job name, and the payload type of each job: the one place producers,
+ * handlers and the start-up check read them from. Adding a job = a payload type below,
+ * its name in QUEUE_JOBS, and exactly one @JobHandler for it (or start-up fails).
+ * Job names must not contain "." or ":" (outbox job ids are `<eventId>.<queue>.<jobName>`; BullMQ
+ * rejects most ids containing ":").
+ */
+
+/** Payload of `emails` / `send-email`. */
+export interface SendEmailPayload {
+  to: string;
+  subject: string;
+  text: string;
+  html?: string;
+}
+
+/** Queue → job name → payload. Queues without jobs yet map to an empty object type. */
+export interface JobPayloads {
+  emails: { 'send-email': SendEmailPayload };
+  progress: Record<never, never>;
+  certificates: Record<never, never>;
+  webhooks: Record<never, never>;
+}
+
+export type QueueName = keyof JobPayloads;
+export type JobName<Q extends QueueName> = keyof JobPayloads[Q] & string;
+export type JobPayload<Q extends QueueName, N extends JobName<Q>> = JobPayloads[Q][N];
+
+/** The runtime list of every queue and its job names (checked against JobPayloads both ways). */
+export const QUEUE_JOBS = {
+  emails: ['send-email'],
+  progress: [],
+  certificates: [],
+  webhooks: [],
+} as const satisfies { readonly [Q in QueueName]: readonly JobName<Q>[] };
+
+// Compile-time: QUEUE_JOBS lists every job name of JobPayloads (satisfies above checks the reverse).
+type Listed<Q extends QueueName> = (typeof QUEUE_JOBS)[Q][number];
+type Missing = { [Q in QueueName]: Exclude<JobName<Q>, Listed<Q>> }[QueueName];
+const everyJobListed: [Missing] extends [never] ? true : Missing = true;
+void everyJobListed;
+
+export const QUEUE_NAMES = Object.keys(QUEUE_JOBS) as QueueName[];
+
+/** Job names of a queue as plain strings (for runtime checks). */
+export function jobNamesOf(queue: QueueName): readonly string[] {
+  return QUEUE_JOBS[queue];
+}

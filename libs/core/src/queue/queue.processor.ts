@@ -1,0 +1,59 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type Type } from '@nestjs/common';
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import type { Job } from 'bullmq';
+import { AppConfig } from '../config/app-config.js';
+import { reportError } from '../observability/error-reporter.js';
+import { JobHandlerRegistry } from './job-handler.registry.js';
+import { jobDuration, jobFailures } from './queue.metrics.js';
+import type { QueueName } from './queue.definitions.js';
+
+/**
+ * Builds the one @nestjs/bullmq processor of `queue`: it dispatches each job by name to its
+ * @JobHandler and records duration/failure metrics. Its worker is created paused (autorun false)
+ * and started in onApplicationBootstrap, i.e. only after the handler registry validated every job
+ * name (onModuleInit); it is closed by @nestjs/bullmq on shutdown, which waits for active jobs.
+ */
+export function createQueueProcessor(queue: QueueName): Type<WorkerHost> {
+  @Processor(queue, { autorun: false })
+  @Injectable()
+  class QueueProcessor extends WorkerHost implements OnApplicationBootstrap {
+    private readonly logger = new Logger(`QueueProcessor:${queue}`);
+
+    constructor(
+      @Inject(JobHandlerRegistry) private readonly registry: JobHandlerRegistry,
+      @Inject(AppConfig) private readonly config: AppConfig,
+    ) {
+      super();
+    }
+
+    onApplicationBootstrap(): void {
+      this.worker.concurrency = this.config.QUEUE_CONCURRENCY;
+      this.worker.on('error', (err: Error) => this.logger.warn(`worker "${queue}" error: ${err.message}`));
+      this.worker.run().catch((err: unknown) => this.logger.error(`worker for "${queue}" stopped: ${String(err)}`));
+    }
+
+    async process(job: Job): Promise<unknown> {
+      const end = jobDuration.startTimer({ queue, job_name: job.name });
+      try {
+        const result = await this.registry.dispatch(queue, job);
+        end({ status: 'completed' });
+        return result;
+      } catch (err) {
+        end({ status: 'failed' });
+        jobFailures.inc({ queue, job_name: job.name });
+        this.logger.warn(
+          `job ${queue}/${job.name} ${job.id ?? ''} failed (attempt ${job.attemptsMade + 1}): ${err instanceof Error ? err.message : String(err)}`,
+        );
+        // Only the final failure is an incident; earlier ones are retried with backoff.
+        if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
+          reportError(err, { route: `job ${queue}/${job.name}`, requestId: job.id });
+        }
+        throw err;
+      }
+    }
+  }
+  Object.defineProperty(QueueProcessor, 'name', {
+    value: `${queue[0].toUpperCase()}${queue.slice(1)}QueueProcessor`,
+  });
+  return QueueProcessor;
+}

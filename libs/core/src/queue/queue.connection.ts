@@ -8,6 +8,7 @@ import {
   type IQueueBackend,
   type PostgresConnectionOptions,
   type PostgresPoolConfig,
+  type PgPool,
   type QueueBaseOptions,
 } from 'bullmq';
 import type { AppConfig } from '../config/app-config.js';
@@ -37,10 +38,25 @@ function isPostgresConnection(connection: unknown): connection is PgQueueConnect
  * but they always receive these same classes, and the backend is still decided by each app's own
  * connection config, so apps on different backends can share one process (tests do).
  */
-const lmsBackendFactory: BackendFactory<IQueueBackend, ConnectionOptions> = (name, opts, options) =>
-  isPostgresConnection(opts.connection)
-    ? createPostgresBackend(name, opts as unknown as QueueBaseOptions<PostgresConnectionOptions>, options)
-    : createRedisBackend(name, opts, options);
+const lmsBackendFactory: BackendFactory<IQueueBackend, ConnectionOptions> = (name, opts, options) => {
+  if (!isPostgresConnection(opts.connection)) return createRedisBackend(name, opts, options);
+  const backend = createPostgresBackend(name, opts as unknown as QueueBaseOptions<PostgresConnectionOptions>, options);
+  guardPooledClients(backend.connection.pool);
+  return backend;
+};
+
+/**
+ * pg-pool listens for errors only on idle clients. BullMQ keeps clients checked out between
+ * queries (transactions, blocking waits), and when the server drops such a connection (restart,
+ * failover, pg_terminate_backend) the client emits 'error' with no listener, which crashes the
+ * process. A permanent listener on every pooled client turns that into a failed operation that
+ * BullMQ retries, and the pool discards the broken client when it is released.
+ */
+function guardPooledClients(pool: PgPool): void {
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
+}
 
 export const { Queue: LmsQueue, Worker: LmsWorker } = withBackend(lmsBackendFactory);
 

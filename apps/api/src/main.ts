@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { handleShutdown, initSentry, loadConfigOrExit, prepareProcess } from '#core';
+import { exitOnStartupError, handleShutdown, initSentry, loadConfigOrExit, prepareProcess } from '#core';
 import { createApiApp } from './bootstrap.js';
 
 /**
@@ -21,7 +21,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`Failed to start the API: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exit(1);
-});
+main().catch((err: unknown) => exitOnStartupError('API', err));

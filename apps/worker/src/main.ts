@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { handleShutdown, initSentry, loadConfigOrExit, prepareProcess } from '#core';
+import { exitOnStartupError, handleShutdown, initSentry, loadConfigOrExit, prepareProcess } from '#core';
 import { createWorkerApp } from './bootstrap.js';
 import { startWorkerHttpServer, type WorkerHttpServer } from './worker-http.js';
 
@@ -19,9 +19,4 @@ async function main(): Promise<void> {
   ctx.logger.info({ queueBackend: config.queueBackend, httpPort: http?.port ?? null }, 'LMS worker started');
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(
-    `Failed to start the worker: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-  );
-  process.exit(1);
-});
+main().catch((err: unknown) => exitOnStartupError('worker', err));

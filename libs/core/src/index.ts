@@ -17,7 +17,13 @@ export {
   type EmbeddedPostgresHandle,
 } from './database/embedded-postgres.js';
 export { resolveDatabase, type ResolvedDatabase } from './database/resolve-database.js';
-export { loadConfigOrExit, prepareProcess, handleShutdown, type ProcessContext } from './runtime/process-runner.js';
+export {
+  loadConfigOrExit,
+  prepareProcess,
+  handleShutdown,
+  exitOnStartupError,
+  type ProcessContext,
+} from './runtime/process-runner.js';
 export { createRootLogger, REDACT_PATHS } from './observability/logger.js';
 export { NestPinoLogger } from './observability/nest-logger.js';
 export { ObservabilityModule, ROOT_LOGGER, type ObservabilityOptions } from './observability/observability.module.js';

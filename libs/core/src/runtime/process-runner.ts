@@ -4,6 +4,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { ConfigValidationError, ensureSecretKey, loadConfig } from '../config/load-config.js';
 import { createDataSourceOptions } from '../database/data-source-options.js';
 import { runMigrationsLocked } from '../database/migrate.js';
+import { EmbeddedPostgresLockedError } from '../database/embedded-postgres.js';
 import { resolveDatabase, type ResolvedDatabase } from '../database/resolve-database.js';
 import { createRootLogger } from '../observability/logger.js';
 import { flushSentry } from '../observability/sentry.js';
@@ -82,4 +83,16 @@ export function handleShutdown(ctx: ProcessContext, shutdown: () => Promise<void
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+}
+
+/** Reports a start-up failure on stderr and exits 1: expected conditions get their message only, the rest a stack. */
+export function exitOnStartupError(what: string, err: unknown): never {
+  const text =
+    err instanceof EmbeddedPostgresLockedError
+      ? err.message
+      : err instanceof Error
+        ? (err.stack ?? err.message)
+        : String(err);
+  process.stderr.write(`Failed to start the ${what}: ${text}\n`);
+  process.exit(1);
 }

@@ -15,7 +15,7 @@ import {
 } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import { IsEmail, IsInt, IsOptional, IsString, MaxLength, Min, ValidateNested } from 'class-validator';
-import { paginate, PaginationQueryDto, ProblemException } from '#core';
+import { paginate, PaginationQueryDto, ProblemException, type ProblemBody } from '#core';
 import { createTestApp, type TestApp } from '#testing';
 
 class AddressDto {
@@ -113,17 +113,7 @@ class PlatformTestModule {}
 
 const P = '/api/v1/__platform';
 
-interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  instance: string;
-  code: string;
-  request_id: string;
-  errors?: Array<{ field: string; message: string; code: string }>;
-  [key: string]: unknown;
-}
+type Problem = ProblemBody;
 
 async function expectProblem(res: Response, status: number, code: string): Promise<Problem> {
   expect(res.status).toBe(status);

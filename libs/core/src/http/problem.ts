@@ -150,7 +150,8 @@ function httpExceptionDetail(exception: HttpException): string {
   return exception.message || titleForStatus(exception.getStatus());
 }
 
-function build(
+/** A problem body built from parts (also used where no exception exists, e.g. hooks answering early). */
+export function problemBody(
   status: number,
   code: string,
   detail: string,
@@ -169,17 +170,6 @@ function build(
   };
 }
 
-/** A problem body built from parts (used where no exception exists, e.g. hooks answering early). */
-export function problemBody(
-  status: number,
-  code: string,
-  detail: string,
-  ctx: ProblemContext,
-  extra: Record<string, unknown> = {},
-): ProblemBody {
-  return build(status, code, detail, ctx, extra);
-}
-
 /**
  * Maps anything thrown to a problem. 5xx details are never taken from the error (no internals leak),
  * except for a ProblemException, whose detail is written for clients.
@@ -189,14 +179,15 @@ export function resolveProblem(exception: unknown, ctx: ProblemContext): Resolve
     const status = exception.getStatus();
     return {
       status,
-      body: build(status, exception.code, exception.detail, ctx, { ...exception.extra }),
+      body: problemBody(status, exception.code, exception.detail, ctx, { ...exception.extra }),
       headers: { ...exception.headers },
     };
   }
 
   const fastifyCode = errorCode(exception instanceof HttpException ? exception.cause : exception);
   const known = fastifyCode ? FASTIFY_CODES[fastifyCode] : undefined;
-  if (known) return { status: known.status, body: build(known.status, known.code, known.detail, ctx), headers: {} };
+  if (known)
+    return { status: known.status, body: problemBody(known.status, known.code, known.detail, ctx), headers: {} };
 
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
@@ -206,13 +197,13 @@ export function resolveProblem(exception: unknown, ctx: ProblemContext): Resolve
           ? INTERNAL_ERROR_DETAIL
           : titleForStatus(status)
         : httpExceptionDetail(exception);
-    return { status, body: build(status, codeForStatus(status), detail, ctx), headers: {} };
+    return { status, body: problemBody(status, codeForStatus(status), detail, ctx), headers: {} };
   }
 
   // A framework error that did not go through Nest's mapping (statusCode < 500 is safe to show by status).
   const status = statusOf(exception);
   if (status !== undefined && status < 500) {
-    return { status, body: build(status, codeForStatus(status), titleForStatus(status), ctx), headers: {} };
+    return { status, body: problemBody(status, codeForStatus(status), titleForStatus(status), ctx), headers: {} };
   }
-  return { status: 500, body: build(500, 'internal_error', INTERNAL_ERROR_DETAIL, ctx), headers: {} };
+  return { status: 500, body: problemBody(500, 'internal_error', INTERNAL_ERROR_DETAIL, ctx), headers: {} };
 }

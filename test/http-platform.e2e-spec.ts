@@ -15,7 +15,7 @@ import {
 } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import { IsEmail, IsInt, IsOptional, IsString, MaxLength, Min, ValidateNested } from 'class-validator';
-import { paginate, PaginationQueryDto, ProblemException, type ProblemBody } from '#core';
+import { paginate, PaginationQueryDto, ProblemException, type ProblemBody, Public } from '#core';
 import { createTestApp, type TestApp } from '#testing';
 
 class AddressDto {
@@ -34,6 +34,7 @@ class ItemsQueryDto extends PaginationQueryDto {}
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+@Public()
 @Controller('__platform')
 class PlatformTestController {
   @Post('things')

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Controller, Get, Module, Param } from '@nestjs/common';
+import { Public } from '#core';
 import { createTestApp, type TestApp } from '#testing';
 
+@Public()
 @Controller('obs-probe')
 class ProbeController {
   @Get('items/:id')

@@ -3,7 +3,7 @@
 // Runs the TypeORM CLI against the compiled DataSource (dist/), writes generated migrations as
 // TypeScript into migrations/, and keeps migrations/index.ts (the ordered list the app loads) in sync.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -33,6 +33,16 @@ function writeIndex() {
   writeFileSync(join(root, 'migrations/index.ts'), body.join('\n'));
 }
 
+/** The generator imports types as values; the lint rule (consistent-type-imports) wants `import type`. */
+function useTypeImports() {
+  for (const f of readdirSync(join(root, 'migrations')).filter((x) => /^\d+-[\w-]+\.ts$/.test(x))) {
+    const path = join(root, 'migrations', f);
+    const text = readFileSync(path, 'utf8');
+    const fixed = text.replace(/^import \{ (MigrationInterface, QueryRunner) \} from "typeorm";$/m, 'import type { $1 } from "typeorm";');
+    if (fixed !== text) writeFileSync(path, fixed);
+  }
+}
+
 function className(file) {
   // TypeORM names the class <Name><timestamp> for the file <timestamp>-<Name>.ts
   const m = /^(\d+)-([\w-]+)\.ts$/.exec(file);
@@ -45,7 +55,9 @@ switch (command) {
       console.error('Usage: npm run migration:generate -- <PascalCaseName>');
       process.exit(2);
     }
+    run(['migration:run']); // diff against an up-to-date schema, not an empty one
     run(['migration:generate', join('migrations', name), '--pretty']);
+    useTypeImports();
     writeIndex();
     spawnSync(join(root, 'node_modules/.bin/prettier'), ['--write', 'migrations'], { stdio: 'inherit', cwd: root });
     console.log('Now run `npm run build` (or npm start) to apply it; commit the migration with the entity change.');

@@ -7,8 +7,10 @@ import {
   ObservabilityModule,
   OutboxModule,
   QueueModule,
+  RedisModule,
   type AppConfig,
 } from '#core';
+import { AuthCoreModule } from '#auth';
 import { NotificationsModule } from '#notifications';
 
 export interface ApiModuleOptions {
@@ -30,9 +32,11 @@ export class ApiModule {
         ConfigModule.forRoot(opts.config),
         ObservabilityModule.forRoot({ logger: opts.logger, http: true }),
         DatabaseModule.forRoot(opts.databaseUrl),
+        RedisModule,
         QueueModule.forRoot({ workers: opts.workers }),
         OutboxModule.forRoot({ relay: true }),
         HealthModule,
+        AuthCoreModule,
         NotificationsModule.forRoot({ workers: opts.workers }),
         ...(opts.extraModules ?? []),
       ],

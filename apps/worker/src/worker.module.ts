@@ -1,6 +1,14 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { ConfigModule, DatabaseModule, ObservabilityModule, OutboxModule, QueueModule, type AppConfig } from '#core';
+import {
+  ConfigModule,
+  DatabaseModule,
+  ObservabilityModule,
+  OutboxModule,
+  QueueModule,
+  RedisModule,
+  type AppConfig,
+} from '#core';
 import { NotificationsModule } from '#notifications';
 
 export interface WorkerModuleOptions {
@@ -19,6 +27,7 @@ export class WorkerModule {
         ConfigModule.forRoot(opts.config),
         ObservabilityModule.forRoot({ logger: opts.logger, http: false }),
         DatabaseModule.forRoot(opts.databaseUrl),
+        RedisModule,
         QueueModule.forRoot({ workers: true }),
         OutboxModule.forRoot({ relay: true }),
         NotificationsModule.forRoot({ workers: true }),

@@ -99,3 +99,15 @@ export {
   type PageQuery,
 } from './http/pagination.js';
 export { isValidRequestId, REQUEST_ID_HEADER } from './http/request-id.js';
+export {
+  Authenticated,
+  CurrentUser,
+  Public,
+  ROLES,
+  IS_PUBLIC_KEY,
+  ROLES_KEY,
+  type AuthUser,
+  type Role,
+} from './auth/auth.decorators.js';
+export { RedisModule, RedisService } from './redis/redis.module.js';
+export { parseCookies, serializeCookie, type CookieOptions } from './http/cookies.js';

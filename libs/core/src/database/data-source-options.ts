@@ -17,6 +17,9 @@ export function createDataSourceOptions(
     type: 'postgres',
     url,
     synchronize: false,
+    // gen_random_uuid() is built into PostgreSQL 13+: no extension to install.
+    uuidExtension: 'pgcrypto',
+    installExtensions: false,
     migrationsRun: false,
     migrations: MIGRATIONS,
     migrationsTableName: 'typeorm_migrations',

@@ -1,6 +1,7 @@
 import { Controller, Get, HttpStatus, Inject, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { Public } from '../auth/auth.decorators.js';
 import { ReadinessService, type ReadinessReport } from './readiness.service.js';
 
 class HealthResponse {
@@ -17,6 +18,7 @@ class ReadinessResponse {
 
 /** Liveness and readiness probes (public). */
 @ApiTags('health')
+@Public()
 @Controller()
 export class HealthController {
   constructor(@Inject(ReadinessService) private readonly readiness: ReadinessService) {}

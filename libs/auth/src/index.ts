@@ -1,0 +1,15 @@
+export { RefreshToken, RevokedAccessToken, ConsumedToken, MfaRecoveryCode, MfaChallenge } from './auth.entity.js';
+export { AuthCoreModule } from './auth-core.module.js';
+export {
+  TokenService,
+  JWT_KEY,
+  TOKEN_TYPES,
+  type TokenType,
+  type TokenClaims,
+  type SignedToken,
+} from './token.service.js';
+export { AccessTokenBlacklist } from './access-token-blacklist.js';
+export { JwtAuthGuard } from './jwt-auth.guard.js';
+export { ACCESS_COOKIE } from './jwt.strategy.js';
+export { CSRF_COOKIE, CSRF_HEADER } from './csrf.js';
+export { AuthTokensService, type TokenPair } from './auth-tokens.service.js';

@@ -1,0 +1,5 @@
+export { User } from './user.entity.js';
+export { UsersModule } from './users.module.js';
+export { UsersService, normalizeEmail, type CreateUserInput, type UserAuthState } from './users.service.js';
+export { PasswordService } from './password.service.js';
+export { UserResponseDto } from './dto/user-response.dto.js';

@@ -7,10 +7,12 @@ import {
   ObservabilityModule,
   OutboxModule,
   QueueModule,
+  RateLimitModule,
   RedisModule,
   type AppConfig,
 } from '#core';
-import { AuthCoreModule } from '#auth';
+import { AuthCoreModule, AuthHttpModule } from '#auth';
+import { UsersHttpModule } from '#users';
 import { NotificationsModule } from '#notifications';
 
 export interface ApiModuleOptions {
@@ -35,8 +37,11 @@ export class ApiModule {
         RedisModule,
         QueueModule.forRoot({ workers: opts.workers }),
         OutboxModule.forRoot({ relay: true }),
+        RateLimitModule,
         HealthModule,
         AuthCoreModule,
+        AuthHttpModule,
+        UsersHttpModule,
         NotificationsModule.forRoot({ workers: opts.workers }),
         ...(opts.extraModules ?? []),
       ],

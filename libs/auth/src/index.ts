@@ -13,3 +13,6 @@ export { JwtAuthGuard } from './jwt-auth.guard.js';
 export { ACCESS_COOKIE } from './jwt.strategy.js';
 export { CSRF_COOKIE, CSRF_HEADER } from './csrf.js';
 export { AuthTokensService, type TokenPair } from './auth-tokens.service.js';
+export { AuthHttpModule } from './auth-http.module.js';
+export { MfaHttpModule } from './mfa-http.module.js';
+export { MfaService, type MfaChallengeResponse } from './mfa.service.js';

@@ -111,3 +111,4 @@ export {
 } from './auth/auth.decorators.js';
 export { RedisModule, RedisService } from './redis/redis.module.js';
 export { parseCookies, serializeCookie, type CookieOptions } from './http/cookies.js';
+export { RateLimitModule } from './rate-limit/rate-limit.module.js';

@@ -9,6 +9,7 @@ export class NotificationsModule {
   static forRoot(opts: { workers: boolean }): DynamicModule {
     return {
       module: NotificationsModule,
+      global: true,
       providers: [EmailService, ...(opts.workers ? [EmailTransport, SendEmailHandler] : [])],
       exports: [EmailService],
     };

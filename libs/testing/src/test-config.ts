@@ -20,6 +20,8 @@ export function testConfig(overrides: Record<string, string | undefined> = {}): 
     OUTBOX_POLL_INTERVAL_MS: '50',
     JOB_BACKOFF_MS: '50',
     SHUTDOWN_TIMEOUT_SECONDS: '10',
+    // Suites that exercise limits turn it on; elsewhere shared Redis counters would make tests flaky.
+    RATE_LIMIT_ENABLED: 'false',
     ...overrides,
   });
 }

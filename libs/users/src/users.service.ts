@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { type EntityManager, QueryFailedError, Repository } from 'typeorm';
+import { type EntityManager, Not, QueryFailedError, type QueryDeepPartialEntity, type Repository } from 'typeorm';
 import { ProblemException, type Role } from '#core';
 import { PasswordService } from './password.service.js';
 import { User } from './user.entity.js';
@@ -19,6 +19,20 @@ export type UserAuthState = Pick<User, 'id' | 'email' | 'role' | 'isActive' | 't
 
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
+}
+
+/**
+ * pg advisory lock (transaction-scoped) serializing every change to the set of admins: the first-admin
+ * bootstrap, the CLI's create-admin/promote and admin demotions/deactivations (last-admin rule).
+ */
+export const ADMIN_SET_LOCK_KEY = 7_204_311_913;
+
+/** What an admin may change on another user (PATCH /users/{id}); undefined = unchanged. */
+export interface AdminUserChanges {
+  fullName?: string;
+  role?: Role;
+  isActive?: boolean;
+  password?: string;
 }
 
 function isUniqueViolation(err: unknown): boolean {
@@ -124,6 +138,60 @@ export class UsersService {
 
   count(): Promise<number> {
     return this.users.count();
+  }
+
+  findByEmail(email: string): Promise<User | null> {
+    return this.users.findOne({ where: { email: normalizeEmail(email) } });
+  }
+
+  /** Active admins (the ones that can still sign in and administer). */
+  countActiveAdmins(manager?: EntityManager): Promise<number> {
+    const repo = manager ? manager.getRepository(User) : this.users;
+    return repo.count({ where: { role: 'admin', isActive: true } });
+  }
+
+  /**
+   * Runs `fn` in a transaction holding the admin-set advisory lock, so that concurrent bootstraps,
+   * CLI runs and demotions see each other's effects (one first admin; never zero active admins).
+   */
+  withAdminLock<T>(fn: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.users.manager.transaction(async (manager) => {
+      await manager.query('SELECT pg_advisory_xact_lock($1)', [ADMIN_SET_LOCK_KEY]);
+      return fn(manager);
+    });
+  }
+
+  /**
+   * An admin's edit of a user (PATCH /users/{id}). Deactivation and a new password revoke every
+   * outstanding token of the user (token_version + 1). Refuses, with 409, an admin demoting or
+   * deactivating themself (`self_demotion`) and removing the last active admin (`last_admin`).
+   * Returns null when the user does not exist.
+   */
+  async adminUpdate(id: string, changes: AdminUserChanges, actorId?: string): Promise<User | null> {
+    const removesAdmin = (changes.role !== undefined && changes.role !== 'admin') || changes.isActive === false;
+    if (actorId === id && removesAdmin) {
+      throw new ProblemException(409, 'self_demotion', 'Admins cannot demote or deactivate themselves');
+    }
+    const passwordHash = changes.password !== undefined ? await this.passwords.hash(changes.password) : undefined;
+    return this.withAdminLock(async (manager) => {
+      const repo = manager.getRepository(User);
+      const target = await repo.findOne({ where: { id } });
+      if (!target) return null;
+      if (removesAdmin && target.role === 'admin' && target.isActive) {
+        const others = await repo.count({ where: { role: 'admin', isActive: true, id: Not(id) } });
+        if (others === 0) {
+          throw new ProblemException(409, 'last_admin', 'Cannot demote or deactivate the last active admin');
+        }
+      }
+      const set: QueryDeepPartialEntity<User> = {};
+      if (changes.fullName !== undefined) set.fullName = changes.fullName.trim();
+      if (changes.role !== undefined) set.role = changes.role;
+      if (changes.isActive !== undefined) set.isActive = changes.isActive;
+      if (passwordHash !== undefined) set.passwordHash = passwordHash;
+      if (changes.isActive === false || passwordHash !== undefined) set.tokenVersion = () => 'token_version + 1';
+      if (Object.keys(set).length > 0) await repo.update({ id }, set);
+      return repo.findOne({ where: { id } });
+    });
   }
 
   private presentable(user: User): User {

@@ -1,0 +1,29 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsEmail, IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { ROLES, type Role } from '#core';
+import { EMAIL_MAX, FULL_NAME_MAX, FULL_NAME_MIN, PASSWORD_MAX, PASSWORD_MIN, Trim } from './user-fields.js';
+
+/** POST /users (admin): any role; the email counts as verified at once. */
+export class CreateUserDto {
+  @ApiProperty({ format: 'email', maxLength: EMAIL_MAX, example: 'jane@example.com' })
+  @Trim()
+  @IsEmail()
+  @MaxLength(EMAIL_MAX)
+  email!: string;
+
+  @ApiProperty({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX, format: 'password' })
+  @IsString()
+  @Length(PASSWORD_MIN, PASSWORD_MAX)
+  password!: string;
+
+  @ApiProperty({ minLength: FULL_NAME_MIN, maxLength: FULL_NAME_MAX, example: 'Jane Doe' })
+  @Trim()
+  @IsString()
+  @Length(FULL_NAME_MIN, FULL_NAME_MAX)
+  full_name!: string;
+
+  @ApiPropertyOptional({ enum: ROLES, default: 'student' })
+  @IsOptional()
+  @IsIn(ROLES)
+  role?: Role;
+}

@@ -38,7 +38,10 @@ function useTypeImports() {
   for (const f of readdirSync(join(root, 'migrations')).filter((x) => /^\d+-[\w-]+\.ts$/.test(x))) {
     const path = join(root, 'migrations', f);
     const text = readFileSync(path, 'utf8');
-    const fixed = text.replace(/^import \{ (MigrationInterface, QueryRunner) \} from "typeorm";$/m, 'import type { $1 } from "typeorm";');
+    const fixed = text.replace(
+      /^import \{ (MigrationInterface, QueryRunner) \} from "typeorm";$/m,
+      'import type { $1 } from "typeorm";',
+    );
     if (fixed !== text) writeFileSync(path, fixed);
   }
 }

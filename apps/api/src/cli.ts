@@ -119,7 +119,7 @@ export async function runCli(argv: string[], deps: CliDeps = {}): Promise<number
   let stopDatabase = async (): Promise<void> => undefined;
   if (!url) {
     try {
-      const ctx = await prepareProcess('lms-cli', config);
+      const ctx = await prepareProcess('lms-cli', config, { reuseRunningDatabase: true });
       url = ctx.database.url;
       stopDatabase = () => ctx.database.stop();
     } catch (err) {

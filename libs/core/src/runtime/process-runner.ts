@@ -29,9 +29,16 @@ export function loadConfigOrExit(env: Record<string, string | undefined> = proce
 }
 
 /** Config, logger, database (external or embedded) and migrations: what both apps need before Nest starts. */
-export async function prepareProcess(name: string, config: AppConfig): Promise<ProcessContext> {
+export async function prepareProcess(
+  name: string,
+  config: AppConfig,
+  opts: { reuseRunningDatabase?: boolean } = {},
+): Promise<ProcessContext> {
   const logger = createRootLogger(config, name);
-  const database = await resolveDatabase(config, (line) => logger.debug({ component: 'embedded-postgres' }, line));
+  const database = await resolveDatabase(config, {
+    onLog: (line) => logger.debug({ component: 'embedded-postgres' }, line),
+    reuseRunning: opts.reuseRunningDatabase,
+  });
   if (database.embedded) logger.info({ dataDir: config.DATA_DIR }, 'embedded PostgreSQL started');
   if (config.DB_RUN_MIGRATIONS) {
     const ds = new DataSource(

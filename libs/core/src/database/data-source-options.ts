@@ -1,6 +1,8 @@
+import type { Logger } from 'pino';
 import type { DataSourceOptions } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
 import { MIGRATIONS } from '../../../../migrations/index.js';
+import { TypeOrmPinoLogger } from './typeorm-logger.js';
 
 export type PostgresOptions = Extract<DataSourceOptions, { type: 'postgres' }>;
 
@@ -11,7 +13,7 @@ export type PostgresOptions = Extract<DataSourceOptions, { type: 'postgres' }>;
 export function createDataSourceOptions(
   config: AppConfig,
   url: string,
-  overrides: Partial<Pick<PostgresOptions, 'entities' | 'poolSize' | 'applicationName'>> = {},
+  overrides: Partial<Pick<PostgresOptions, 'entities' | 'poolSize' | 'applicationName'>> & { logger?: Logger } = {},
 ): PostgresOptions {
   return {
     type: 'postgres',
@@ -25,7 +27,10 @@ export function createDataSourceOptions(
     migrationsTableName: 'typeorm_migrations',
     migrationsTransactionMode: 'each',
     entities: overrides.entities ?? [],
-    logging: config.DB_ECHO ? 'all' : ['error', 'migration'],
+    // Without a pino logger (CLI tools) TypeORM's console logger prints errors and migrations only.
+    logger: overrides.logger ? new TypeOrmPinoLogger(overrides.logger, config.DB_ECHO) : undefined,
+    logging: config.DB_ECHO ? 'all' : ['error', 'warn', 'migration'],
+    maxQueryExecutionTime: 1000,
     poolSize: overrides.poolSize ?? config.DB_POOL_SIZE,
     applicationName: overrides.applicationName ?? 'lms',
     extra: {

@@ -1,6 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config.js';
+import type { Logger } from 'pino';
+import { ROOT_LOGGER } from '../observability/observability.module.js';
 import { createDataSourceOptions } from './data-source-options.js';
 
 export const DATABASE_URL = Symbol('DATABASE_URL');
@@ -18,9 +20,9 @@ export class DatabaseModule {
       global: true,
       imports: [
         TypeOrmModule.forRootAsync({
-          inject: [AppConfig],
-          useFactory: (config: AppConfig) => ({
-            ...createDataSourceOptions(config, url),
+          inject: [AppConfig, ROOT_LOGGER],
+          useFactory: (config: AppConfig, logger: Logger) => ({
+            ...createDataSourceOptions(config, url, { logger }),
             autoLoadEntities: true,
           }),
         }),

@@ -42,7 +42,7 @@ export async function prepareProcess(
   if (database.embedded) logger.info({ dataDir: config.DATA_DIR }, 'embedded PostgreSQL started');
   if (config.DB_RUN_MIGRATIONS) {
     const ds = new DataSource(
-      createDataSourceOptions(config, database.url, { poolSize: 2, applicationName: `${name}-migrate` }),
+      createDataSourceOptions(config, database.url, { poolSize: 2, applicationName: `${name}-migrate`, logger }),
     );
     await ds.initialize();
     try {

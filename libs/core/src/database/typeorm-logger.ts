@@ -19,17 +19,17 @@ export class TypeOrmPinoLogger implements TypeOrmLogger {
     private readonly echo: boolean,
   ) {}
 
-  logQuery(query: string): void {
+  logQuery(query: string, _parameters?: unknown[]): void {
     if (this.echo) this.logger.debug({ component: 'typeorm', query: clip(query) }, 'query');
   }
 
-  logQueryError(error: string | Error, query: string): void {
+  logQueryError(error: string | Error, query: string, _parameters?: unknown[]): void {
     const code = typeof error === 'object' ? (error as { code?: string }).code : undefined;
     const message = typeof error === 'string' ? error : error.message;
     this.logger.warn({ component: 'typeorm', code, query: clip(query), error: message }, 'query failed');
   }
 
-  logQuerySlow(time: number, query: string): void {
+  logQuerySlow(time: number, query: string, _parameters?: unknown[]): void {
     this.logger.warn({ component: 'typeorm', duration_ms: time, query: clip(query) }, 'slow query');
   }
 

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { AuthTokensService, MfaService } from '#auth';
-import { createTestApp, type TestApp } from '#testing';
+import { callApi, createTestApp, type JsonResponse, type TestApp } from '#testing';
 import { UsersService, type User } from '#users';
 import { mailFiles, until } from './queue-test-utils.js';
 
@@ -41,10 +41,7 @@ async function freshStep(): Promise<number> {
   return stepNow();
 }
 
-interface Json {
-  status: number;
-  body: Record<string, unknown>;
-}
+type Json = JsonResponse;
 
 describe('MFA (TOTP) e2e', () => {
   let t: TestApp;
@@ -58,18 +55,8 @@ describe('MFA (TOTP) e2e', () => {
     await t?.close();
   });
 
-  async function call(method: string, path: string, body?: unknown, token?: string): Promise<Json> {
-    const res = await t.request(`/api/v1${path}`, {
-      method,
-      headers: {
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      },
-      body: body !== undefined ? JSON.stringify(body) : undefined,
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
-  }
+  const call = (method: string, path: string, body?: unknown, token?: string): Promise<Json> =>
+    callApi(t, method, path, body, token);
 
   async function newUser(label: string): Promise<{ user: User; access: string; email: string }> {
     const email = `${label}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`;

@@ -1,12 +1,9 @@
 import { AuthTokensService, TokenService } from '#auth';
-import { createTestApp, type TestApp } from '#testing';
+import { callApi, createTestApp, type JsonResponse, type TestApp } from '#testing';
 import { PasswordService, UsersService, type User } from '#users';
 import { mailFiles, until } from './queue-test-utils.js';
 
-interface Json {
-  status: number;
-  body: Record<string, unknown>;
-}
+type Json = JsonResponse;
 
 /** Undoes quoted-printable soft line breaks and =XX escapes (.eml bodies). */
 function decodeQuotedPrintable(s: string): string {
@@ -27,18 +24,8 @@ describe('password reset and email verification e2e', () => {
     await t?.close();
   });
 
-  async function call(method: string, path: string, body?: unknown, token?: string): Promise<Json> {
-    const res = await t.request(`/api/v1${path}`, {
-      method,
-      headers: {
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      },
-      body: body !== undefined ? JSON.stringify(body) : undefined,
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
-  }
+  const call = (method: string, path: string, body?: unknown, token?: string): Promise<Json> =>
+    callApi(t, method, path, body, token);
 
   async function newUser(label: string, emailVerified = true) {
     const email = `${label}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`;

@@ -1,4 +1,11 @@
 export { TEST_ENV, requireTestEnv, testRedisUrl } from './test-env.js';
 export { createTestDatabase, withDatabase, type TestDatabase } from './test-database.js';
 export { testConfig } from './test-config.js';
-export { createTestApp, createTestWorker, type TestApp, type TestAppOptions } from './test-app.js';
+export {
+  callApi,
+  createTestApp,
+  createTestWorker,
+  type JsonResponse,
+  type TestApp,
+  type TestAppOptions,
+} from './test-app.js';

@@ -67,3 +67,28 @@ export async function createTestWorker(
   });
   return { app, config, close: () => app.close() };
 }
+
+export interface JsonResponse {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+/** A JSON request against /api/v1 (optional body and Bearer token); the body parsed ({} when empty). */
+export async function callApi(
+  t: Pick<TestApp, 'request'>,
+  method: string,
+  path: string,
+  body?: unknown,
+  token?: string,
+): Promise<JsonResponse> {
+  const res = await t.request(`/api/v1${path}`, {
+    method,
+    headers: {
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: body !== undefined ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}

@@ -1,7 +1,14 @@
 import { AuthTokensService, TokenService } from '#auth';
-import { callApi, createTestApp, type JsonResponse, type TestApp } from '#testing';
+import {
+  callApi,
+  createTestApp,
+  startTestSmtpServer,
+  type JsonResponse,
+  type TestApp,
+  type TestSmtpServer,
+} from '#testing';
 import { PasswordService, UsersService, type User } from '#users';
-import { mailFiles, until } from './queue-test-utils.js';
+import { until } from './queue-test-utils.js';
 
 type Json = JsonResponse;
 
@@ -14,15 +21,24 @@ function decodeQuotedPrintable(s: string): string {
 
 describe('password reset and email verification e2e', () => {
   let t: TestApp;
+  let smtp: TestSmtpServer;
   const password = 'original password 1';
 
   beforeAll(async () => {
-    t = await createTestApp({ env: { RATE_LIMIT_ENABLED: 'false', FRONTEND_BASE_URL: 'https://app.example.test' } });
+    // The links are read from what a real SMTP server received.
+    smtp = await startTestSmtpServer();
+    t = await createTestApp({
+      env: { ...smtp.env, RATE_LIMIT_ENABLED: 'false', FRONTEND_BASE_URL: 'https://app.example.test' },
+    });
   });
 
   afterAll(async () => {
     await t?.close();
+    await smtp?.close();
   });
+
+  /** The messages the SMTP server received, in the shape the assertions read. */
+  const receivedMail = async (): Promise<Array<{ content: string }>> => smtp.messages.map((m) => ({ content: m.raw }));
 
   const call = (method: string, path: string, body?: unknown, token?: string): Promise<Json> =>
     callApi(t, method, path, body, token);
@@ -49,7 +65,7 @@ describe('password reset and email verification e2e', () => {
 
   async function linkFor(email: string, kind: 'reset-password' | 'verify-email'): Promise<string> {
     const mails = await until(`the ${kind} mail to ${email}`, async () => {
-      const found = (await mailFiles(t.config))
+      const found = (await receivedMail())
         .map((f) => decodeQuotedPrintable(f.content))
         .filter((c) => c.includes(`To: ${email}`) && c.includes(`/${kind}?token=`));
       return found.length > 0 ? found : undefined;
@@ -110,7 +126,7 @@ describe('password reset and email verification e2e', () => {
 
     // A notice went out.
     await until('the password changed notice', async () =>
-      (await mailFiles(t.config)).find(
+      (await receivedMail()).find(
         (f) => f.content.includes(`To: ${email}`) && f.content.includes('password was changed'),
       ),
     );
@@ -121,7 +137,7 @@ describe('password reset and email verification e2e', () => {
     await call('POST', '/auth/forgot-password', { email });
     await call('POST', '/auth/forgot-password', { email });
     const links = await until('two reset links', async () => {
-      const found = (await mailFiles(t.config))
+      const found = (await receivedMail())
         .map((f) => decodeQuotedPrintable(f.content))
         .filter((c) => c.includes(`To: ${email}`) && c.includes('/reset-password?token='))
         .map((c) => tokenOf(c.match(/https:\/\/app\.example\.test\/reset-password\?token=[A-Za-z0-9._%-]+/)![0]));
@@ -151,9 +167,7 @@ describe('password reset and email verification e2e', () => {
     expect(bad.status).toBe(422);
     expect(bad.body.code).toBe('validation_failed');
     await new Promise((r) => setTimeout(r, 300));
-    expect((await mailFiles(t.config)).filter((f) => f.content.includes(unknown) || f.content.includes(email))).toEqual(
-      [],
-    );
+    expect((await receivedMail()).filter((f) => f.content.includes(unknown) || f.content.includes(email))).toEqual([]);
   });
 
   it('reset refuses bad, wrong-type and inactive-user tokens without burning a valid one', async () => {

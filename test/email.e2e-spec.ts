@@ -1,43 +1,19 @@
-import { SMTPServer } from 'smtp-server';
-import type { AddressInfo } from 'node:net';
 import { EmailService } from '#notifications';
-import { createTestApp, type TestApp } from '#testing';
+import { createTestApp, startTestSmtpServer, type TestApp, type TestSmtpServer } from '#testing';
 import { mailFiles, uniqueSubject, until } from './queue-test-utils.js';
 
 describe('send-email over SMTP', () => {
-  let smtp: SMTPServer;
+  let smtp: TestSmtpServer;
   let t: TestApp;
-  const received: Array<{ from: string; to: string[]; raw: string }> = [];
 
   beforeAll(async () => {
-    smtp = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      logger: false,
-      onData(stream, session, callback) {
-        const chunks: Buffer[] = [];
-        stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('end', () => {
-          received.push({
-            from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-            to: session.envelope.rcptTo.map((r) => r.address),
-            raw: Buffer.concat(chunks).toString('utf8'),
-          });
-          callback();
-        });
-      },
-    });
-    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-    const port = (smtp.server.address() as AddressInfo).port;
-    t = await createTestApp({
-      workers: true,
-      env: { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(port), SMTP_USE_TLS: 'false', EMAIL_FROM: 'lms@example.org' },
-    });
+    smtp = await startTestSmtpServer();
+    t = await createTestApp({ workers: true, env: { ...smtp.env, EMAIL_FROM: 'lms@example.org' } });
   });
 
   afterAll(async () => {
     await t?.close();
-    await new Promise<void>((resolve) => smtp.close(() => resolve()));
+    await smtp?.close();
   });
 
   it('delivers a queued email to the SMTP server (and writes no file)', async () => {
@@ -45,7 +21,7 @@ describe('send-email over SMTP', () => {
     await t.app
       .get(EmailService)
       .queue({ to: 'grace@example.com', subject, text: 'Plain body', html: '<p>HTML body</p>' });
-    const msg = await until('the SMTP server to receive it', () => received.find((m) => m.raw.includes(subject)));
+    const msg = await until('the SMTP server to receive it', () => smtp.messages.find((m) => m.raw.includes(subject)));
     expect(msg.from).toBe('lms@example.org');
     expect(msg.to).toEqual(['grace@example.com']);
     expect(msg.raw).toContain('Plain body');

@@ -9,3 +9,4 @@ export {
   type TestApp,
   type TestAppOptions,
 } from './test-app.js';
+export { startTestSmtpServer, type ReceivedMail, type TestSmtpServer } from './smtp-server.js';

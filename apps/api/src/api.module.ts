@@ -7,12 +7,15 @@ import {
   ObservabilityModule,
   OutboxModule,
   QueueModule,
+  CacheModule,
   RateLimitModule,
   RedisModule,
   type AppConfig,
 } from '#core';
 import { AuthCoreModule, AuthHttpModule } from '#auth';
 import { UsersHttpModule } from '#users';
+import { CoursesModule } from '#courses';
+import { EnrollmentsModule } from '#enrollments';
 import { NotificationsModule } from '#notifications';
 
 export interface ApiModuleOptions {
@@ -35,6 +38,7 @@ export class ApiModule {
         ObservabilityModule.forRoot({ logger: opts.logger, http: true }),
         DatabaseModule.forRoot(opts.databaseUrl),
         RedisModule,
+        CacheModule,
         QueueModule.forRoot({ workers: opts.workers }),
         OutboxModule.forRoot({ relay: true }),
         RateLimitModule,
@@ -43,6 +47,8 @@ export class ApiModule {
         AuthHttpModule,
         UsersHttpModule,
         NotificationsModule.forRoot({ workers: opts.workers }),
+        CoursesModule,
+        EnrollmentsModule.forRoot({ workers: opts.workers }),
         ...(opts.extraModules ?? []),
       ],
     };

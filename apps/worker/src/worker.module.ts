@@ -9,6 +9,8 @@ import {
   RedisModule,
   type AppConfig,
 } from '#core';
+import { CoursesModule } from '#courses';
+import { EnrollmentsModule } from '#enrollments';
 import { NotificationsModule } from '#notifications';
 
 export interface WorkerModuleOptions {
@@ -31,6 +33,8 @@ export class WorkerModule {
         QueueModule.forRoot({ workers: true }),
         OutboxModule.forRoot({ relay: true }),
         NotificationsModule.forRoot({ workers: true }),
+        CoursesModule,
+        EnrollmentsModule.forRoot({ workers: true }),
       ],
     };
   }

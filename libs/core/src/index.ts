@@ -58,6 +58,7 @@ export {
   type JobName,
   type JobPayload,
   type SendEmailPayload,
+  type IssueCertificatePayload,
 } from './queue/queue.definitions.js';
 export { JobHandler, type JobHandlerFn } from './queue/job-handler.decorator.js';
 export { JobHandlerRegistry, buildHandlerMap, type DiscoveredJobHandler } from './queue/job-handler.registry.js';
@@ -70,6 +71,8 @@ export {
   OUTBOX_ROUTES,
   routeEvent,
   type OutboxEventPayloads,
+  type CoursePublishedEvent,
+  type EnrollmentCreatedEvent,
   type OutboxEventType,
   type OutboxRoute,
 } from './outbox/outbox.routes.js';
@@ -112,3 +115,5 @@ export {
 export { RedisModule, RedisService } from './redis/redis.module.js';
 export { parseCookies, serializeCookie, type CookieOptions } from './http/cookies.js';
 export { RateLimitModule } from './rate-limit/rate-limit.module.js';
+export { IdempotencyKey } from './idempotency/idempotency-key.entity.js';
+export { CacheModule, CacheService } from './cache/cache.service.js';

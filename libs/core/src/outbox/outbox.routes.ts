@@ -1,4 +1,26 @@
-import type { JobName, JobPayload, QueueName, SendEmailPayload } from '../queue/queue.definitions.js';
+import type {
+  IssueCertificatePayload,
+  JobName,
+  JobPayload,
+  QueueName,
+  SendEmailPayload,
+} from '../queue/queue.definitions.js';
+
+/** `course.published` (every publish call). Ids are strings, times ISO-8601. */
+export interface CoursePublishedEvent {
+  course_id: string;
+  instructor_id: string;
+  published_at: string;
+}
+
+/** `enrollment.created` (new enrollments only). */
+export interface EnrollmentCreatedEvent {
+  enrollment_id: string;
+  student_id: string;
+  course_id: string;
+  status: string;
+  enrolled_at: string;
+}
 
 /**
  * Event type → payload. Domain events (course.published, enrollment.created, ...) are added here
@@ -6,6 +28,10 @@ import type { JobName, JobPayload, QueueName, SendEmailPayload } from '../queue/
  */
 export interface OutboxEventPayloads {
   'email.requested': SendEmailPayload;
+  'course.published': CoursePublishedEvent;
+  'enrollment.created': EnrollmentCreatedEvent;
+  /** Also requests the certificate (certificates / issue-certificate). */
+  'enrollment.completed': IssueCertificatePayload;
 }
 
 export type OutboxEventType = keyof OutboxEventPayloads;
@@ -20,6 +46,10 @@ export type OutboxRoute<E extends OutboxEventType> = {
 /** Which jobs each committed event becomes (one job per route, job id `<eventId>.<queue>.<jobName>`). */
 export const OUTBOX_ROUTES: { readonly [E in OutboxEventType]: ReadonlyArray<OutboxRoute<E>> } = {
   'email.requested': [{ queue: 'emails', jobName: 'send-email' }],
+  // Webhook delivery subscribes to every domain event when it arrives (issue: webhooks).
+  'course.published': [],
+  'enrollment.created': [],
+  'enrollment.completed': [{ queue: 'certificates', jobName: 'issue-certificate' }],
 };
 
 export interface RoutedJob {

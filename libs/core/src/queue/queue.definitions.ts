@@ -14,11 +14,19 @@ export interface SendEmailPayload {
   html?: string;
 }
 
+/** Payload of `certificates` / `issue-certificate` (the enrollment.completed event's data). */
+export interface IssueCertificatePayload {
+  enrollment_id: string;
+  student_id: string;
+  course_id: string;
+  completed_at: string;
+}
+
 /** Queue → job name → payload. Queues without jobs yet map to an empty object type. */
 export interface JobPayloads {
   emails: { 'send-email': SendEmailPayload };
   progress: Record<never, never>;
-  certificates: Record<never, never>;
+  certificates: { 'issue-certificate': IssueCertificatePayload };
   webhooks: Record<never, never>;
 }
 
@@ -30,7 +38,7 @@ export type JobPayload<Q extends QueueName, N extends JobName<Q>> = JobPayloads[
 export const QUEUE_JOBS = {
   emails: ['send-email'],
   progress: [],
-  certificates: [],
+  certificates: ['issue-certificate'],
   webhooks: [],
 } as const satisfies { readonly [Q in QueueName]: readonly JobName<Q>[] };
 

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { Category } from './category.entity.js';
+import { Course } from './course.entity.js';
+import { Lesson } from './lesson.entity.js';
+
+/** Catalog entities and services (no HTTP): imported by CoursesHttpModule and #enrollments. */
+@Module({
+  imports: [TypeOrmModule.forFeature([Category, Course, Lesson])],
+  exports: [TypeOrmModule],
+})
+export class CoursesModule {}

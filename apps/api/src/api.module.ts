@@ -14,8 +14,8 @@ import {
 } from '#core';
 import { AuthCoreModule, AuthHttpModule } from '#auth';
 import { UsersHttpModule } from '#users';
-import { CoursesModule } from '#courses';
-import { EnrollmentsModule } from '#enrollments';
+import { CoursesHttpModule, CoursesModule } from '#courses';
+import { EnrollmentsHttpModule, EnrollmentsModule } from '#enrollments';
 import { NotificationsModule } from '#notifications';
 
 export interface ApiModuleOptions {
@@ -49,6 +49,8 @@ export class ApiModule {
         NotificationsModule.forRoot({ workers: opts.workers }),
         CoursesModule,
         EnrollmentsModule.forRoot({ workers: opts.workers }),
+        CoursesHttpModule,
+        EnrollmentsHttpModule,
         ...(opts.extraModules ?? []),
       ],
     };

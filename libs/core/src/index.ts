@@ -117,3 +117,4 @@ export { parseCookies, serializeCookie, type CookieOptions } from './http/cookie
 export { RateLimitModule } from './rate-limit/rate-limit.module.js';
 export { IdempotencyKey } from './idempotency/idempotency-key.entity.js';
 export { CacheModule, CacheService } from './cache/cache.service.js';
+export { Idempotent, IDEMPOTENT_KEY } from './idempotency/idempotent.decorator.js';

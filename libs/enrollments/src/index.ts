@@ -8,3 +8,4 @@ export {
 } from './enrollment.entity.js';
 export { CertificateRequest } from './certificate-request.entity.js';
 export { EnrollmentsModule } from './enrollments.module.js';
+export { EnrollmentsHttpModule } from './enrollments-http.module.js';

@@ -118,3 +118,15 @@ export { RateLimitModule } from './rate-limit/rate-limit.module.js';
 export { IdempotencyKey } from './idempotency/idempotency-key.entity.js';
 export { CacheModule, CacheService } from './cache/cache.service.js';
 export { Idempotent, IDEMPOTENT_KEY } from './idempotency/idempotent.decorator.js';
+export { IdempotencyModule } from './idempotency/idempotency.module.js';
+export {
+  IdempotencyService,
+  canonicalJson,
+  requestHash,
+  isValidIdempotencyKey,
+  IDEMPOTENCY_TTL_SECONDS,
+  type IdempotencyTarget,
+  type BeginResult,
+} from './idempotency/idempotency.service.js';
+export { IdempotencyInterceptor } from './idempotency/idempotency.interceptor.js';
+export { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER } from './idempotency/idempotency.constants.js';

@@ -29,6 +29,7 @@ export const CORS_EXPOSED_HEADERS = [
   'X-RateLimit-Remaining',
   'X-RateLimit-Reset',
   'Retry-After',
+  'Idempotent-Replayed',
 ];
 
 /**

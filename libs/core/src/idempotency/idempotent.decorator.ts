@@ -1,7 +1,26 @@
-import { SetMetadata } from '@nestjs/common';
+import { applyDecorators, SetMetadata, UseInterceptors } from '@nestjs/common';
+import { ApiHeader } from '@nestjs/swagger';
+import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_KEY } from './idempotency.constants.js';
+import { IdempotencyInterceptor } from './idempotency.interceptor.js';
 
-export const IDEMPOTENT_KEY = 'lms:idempotent';
+export { IDEMPOTENT_KEY } from './idempotency.constants.js';
 
-// STUB: the Idempotency-Key mechanism replaces this (interceptor + storage).
-/** The route honours an `Idempotency-Key` header (API.md item 14). */
-export const Idempotent = (): MethodDecorator => SetMetadata(IDEMPOTENT_KEY, true);
+/**
+ * The route honours an `Idempotency-Key` header (API.md item 14): a retry with the same key and
+ * body gets the stored response (`Idempotent-Replayed: true`), the same key with another body 422.
+ * Attaches IdempotencyInterceptor to the route (inside the global envelope interceptor); the app
+ * must import IdempotencyModule (without it the header is ignored and a warning is logged).
+ */
+export const Idempotent = (): MethodDecorator =>
+  applyDecorators(
+    SetMetadata(IDEMPOTENT_KEY, true),
+    UseInterceptors(IdempotencyInterceptor),
+    ApiHeader({
+      name: IDEMPOTENCY_KEY_HEADER,
+      required: false,
+      description:
+        'Optional client key (1-255 of A-Z a-z 0-9 _ . : -). A retry with the same key and body replays the ' +
+        'stored response for 24 h; the same key with a different body is 422.',
+      schema: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,255}$' },
+    }),
+  );

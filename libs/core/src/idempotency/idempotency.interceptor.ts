@@ -1,0 +1,155 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  Optional,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { catchError, finalize, from, mergeMap, of, throwError, type Observable } from 'rxjs';
+import type { AuthUser } from '../auth/auth.decorators.js';
+import { isJsonBody } from '../http/envelope.js';
+import { ProblemException } from '../http/problem.js';
+import { requestPath } from '../http/problem.filter.js';
+import { IDEMPOTENT_KEY, IDEMPOTENT_REPLAYED_HEADER } from './idempotency.constants.js';
+import {
+  IdempotencyService,
+  isValidIdempotencyKey,
+  requestHash,
+  type IdempotencyTarget,
+} from './idempotency.service.js';
+
+const ROUTE_MAX_LENGTH = 255;
+
+/** The scope/route/key of a request, or undefined when it carries no Idempotency-Key (422 when malformed). */
+export function idempotencyTarget(request: FastifyRequest & { user?: AuthUser }): IdempotencyTarget | undefined {
+  const header = request.headers['idempotency-key'];
+  if (header === undefined) return undefined;
+  const key = Array.isArray(header) ? header.join(',') : header;
+  if (!isValidIdempotencyKey(key)) {
+    throw new ProblemException(
+      422,
+      'invalid_idempotency_key',
+      'Idempotency-Key must be 1-255 characters of A-Z, a-z, 0-9, "_", ".", ":" or "-"',
+    );
+  }
+  const template = request.routeOptions.url ?? requestPath(request.url);
+  return {
+    scope: request.user?.id ?? 'anon',
+    route: `${request.method} ${template}`.slice(0, ROUTE_MAX_LENGTH),
+    key,
+  };
+}
+
+const isEmpty = (v: unknown): boolean =>
+  v === undefined || v === null || (typeof v === 'object' && Object.keys(v).length === 0);
+
+/**
+ * SHA-256 of the canonical JSON of the body. When the URL has path parameters or a query string,
+ * they are part of the request too (POST /courses/A/lessons and /courses/B/lessons share a route
+ * template): the hash then covers { body, params, query }.
+ */
+export function idempotencyHash(request: Pick<FastifyRequest, 'body' | 'params' | 'query'>): string {
+  const { body, params, query } = request;
+  return isEmpty(params) && isEmpty(query) ? requestHash(body) : requestHash({ body, params, query });
+}
+
+/**
+ * The Idempotency-Key mechanism (API.md item 14) for routes marked @Idempotent(), which also
+ * attaches this interceptor to the route. Being route-scoped it runs inside the global ones:
+ * guards have set request.user, the stored body is the handler's own result, and a replay goes
+ * through the same response envelope as the original did.
+ *
+ * - no header → the handler runs as usual; a malformed one → 422 invalid_idempotency_key;
+ * - first use → the key is claimed (status_code NULL), the handler runs, and a 2xx JSON response
+ *   (status as actually sent, body) is stored for 24 h; on an error (or a non-2xx / non-JSON
+ *   result) the claim is deleted, so a retry runs the handler again;
+ * - same key + same body → the stored status and body, with `Idempotent-Replayed: true`;
+ * - same key + another body → 422 idempotency_key_reused; first one still running → 409
+ *   idempotency_in_progress.
+ *
+ * Keys are scoped per caller (user id or "anon") and per route.
+ */
+@Injectable()
+export class IdempotencyInterceptor implements NestInterceptor {
+  private readonly logger = new Logger(IdempotencyInterceptor.name);
+
+  constructor(
+    @Inject(Reflector) private readonly reflector: Reflector,
+    @Optional() @Inject(IdempotencyService) private readonly service?: IdempotencyService,
+  ) {
+    if (!service) {
+      this.logger.warn('IdempotencyModule is not imported: @Idempotent() routes ignore Idempotency-Key');
+    }
+  }
+
+  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+    const service = this.service;
+    if (!service || context.getType() !== 'http') return next.handle();
+    if (!this.reflector.get<boolean | undefined>(IDEMPOTENT_KEY, context.getHandler())) return next.handle();
+
+    const http = context.switchToHttp();
+    const request = http.getRequest<FastifyRequest & { user?: AuthUser }>();
+    const reply = http.getResponse<FastifyReply>();
+    const target = idempotencyTarget(request);
+    if (!target) return next.handle();
+
+    const begun = await service.begin(target, idempotencyHash(request));
+    switch (begun.kind) {
+      case 'mismatch':
+        throw new ProblemException(422, 'idempotency_key_reused', 'Idempotency-Key was used with a different request');
+      case 'in_progress':
+        throw new ProblemException(
+          409,
+          'idempotency_in_progress',
+          'A request with this Idempotency-Key is still being processed',
+          {},
+          { headers: { 'Retry-After': '1' } },
+        );
+      case 'replay':
+        void reply.status(begun.statusCode).header(IDEMPOTENT_REPLAYED_HEADER, 'true');
+        return of(begun.body === null ? undefined : begun.body);
+      case 'started':
+        break;
+    }
+
+    let settled = false;
+    const release = async (): Promise<void> => {
+      settled = true;
+      await service.release(target).catch((err: unknown) => this.logError('release', err));
+    };
+    return next.handle().pipe(
+      mergeMap(async (body: unknown) => {
+        if (settled) return body;
+        const status = reply.statusCode;
+        const storable = status >= 200 && status < 300 && (body === undefined || body === null || isJsonBody(body));
+        if (!storable) {
+          await release();
+          return body;
+        }
+        settled = true;
+        try {
+          await service.complete(target, status, body);
+        } catch (err) {
+          this.logError('store', err);
+          await release();
+        }
+        return body;
+      }),
+      catchError((err: unknown) =>
+        settled ? throwError(() => err) : from(release()).pipe(mergeMap(() => throwError(() => err))),
+      ),
+      // Completed without a value or unsubscribed (client gone): do not leave the key "running".
+      finalize(() => {
+        if (!settled) void release();
+      }),
+    );
+  }
+
+  private logError(what: string, err: unknown): void {
+    this.logger.error(`idempotency ${what} failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}

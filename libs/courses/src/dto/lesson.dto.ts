@@ -1,0 +1,261 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Max,
+  MaxLength,
+  Min,
+  ValidateBy,
+  ValidateIf,
+} from 'class-validator';
+import { LESSON_TYPES, type LessonType } from '../lesson.entity.js';
+
+export const LESSON_TITLE_MIN = 3;
+export const LESSON_TITLE_MAX = 255;
+export const LESSON_SLUG_MAX = 255;
+export const LESSON_DESCRIPTION_MAX = 10_000;
+export const LESSON_CONTENT_MAX = 200_000;
+export const VIDEO_URL_MAX = 2048;
+/** PostgreSQL `integer`. */
+const INT_MAX = 2_147_483_647;
+
+/** Trims surrounding whitespace of a string (before validation); other values pass unchanged. */
+const Trim = (): PropertyDecorator =>
+  Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value));
+
+/**
+ * PATCH fields whose column cannot be cleared: absent means unchanged, an explicit null is a 422
+ * (`not_null`, "'<field>' cannot be null"), any other value goes through the field's validators.
+ */
+function NotNullWhenPresent(field: string): PropertyDecorator {
+  const onlyWhenPresent = ValidateIf((o: Record<string, unknown>) => o[field] !== undefined);
+  const notNull = ValidateBy({
+    name: 'notNull',
+    validator: { validate: (value: unknown) => value !== null, defaultMessage: () => `'${field}' cannot be null` },
+  });
+  return (target, key) => {
+    onlyWhenPresent(target, key);
+    notNull(target, key);
+  };
+}
+
+/** POST /courses/{course_id}/lessons. Optional fields accept null (same as absent). */
+export class CreateLessonDto {
+  @ApiProperty({ minLength: LESSON_TITLE_MIN, maxLength: LESSON_TITLE_MAX, example: 'Introduction' })
+  @Trim()
+  @IsString()
+  @Length(LESSON_TITLE_MIN, LESSON_TITLE_MAX)
+  title!: string;
+
+  @ApiPropertyOptional({
+    maxLength: LESSON_SLUG_MAX,
+    description: 'Default (also when blank): slugify(title). Not unique.',
+    example: 'introduction',
+  })
+  @IsOptional()
+  @Trim()
+  @IsString()
+  @MaxLength(LESSON_SLUG_MAX)
+  slug?: string | null;
+
+  @ApiPropertyOptional({ maxLength: LESSON_DESCRIPTION_MAX, nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(LESSON_DESCRIPTION_MAX)
+  description?: string | null;
+
+  @ApiPropertyOptional({ maxLength: LESSON_CONTENT_MAX, nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(LESSON_CONTENT_MAX)
+  content?: string | null;
+
+  @ApiProperty({ enum: LESSON_TYPES })
+  @IsIn(LESSON_TYPES)
+  lesson_type!: LessonType;
+
+  @ApiPropertyOptional({
+    minimum: 1,
+    description: 'Position in the course (unique per course). Default: the last position + 1.',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(INT_MAX)
+  order_index?: number | null;
+
+  @ApiPropertyOptional({
+    format: 'uuid',
+    nullable: true,
+    description:
+      'A lesson of the same course (missing: 404 `parent_not_found`; other course: 422 `parent_other_course`).',
+  })
+  @IsOptional()
+  @IsUUID()
+  parent_lesson_id?: string | null;
+
+  @ApiPropertyOptional({ minimum: 1, nullable: true })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(INT_MAX)
+  duration_minutes?: number | null;
+
+  @ApiPropertyOptional({
+    maxLength: VIDEO_URL_MAX,
+    nullable: true,
+    description:
+      'Video lessons only (otherwise 422 `video_url_not_allowed`). Trimmed; blank means none; ' +
+      'must be an http(s) URL with a host (422 `invalid_video_url`).',
+    example: 'https://videos.example.com/intro.mp4',
+  })
+  @IsOptional()
+  @Trim()
+  @IsString()
+  @MaxLength(VIDEO_URL_MAX)
+  video_url?: string | null;
+
+  @ApiPropertyOptional({ deprecated: true, description: 'Alias of video_url (used when video_url is absent).' })
+  @IsOptional()
+  @Trim()
+  @IsString()
+  @MaxLength(VIDEO_URL_MAX)
+  video_link?: string | null;
+
+  @ApiPropertyOptional({ default: false })
+  @IsOptional()
+  @IsBoolean()
+  is_preview?: boolean | null;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'Free-form; stored, never returned.',
+  })
+  @IsOptional()
+  @IsObject()
+  metadata?: Record<string, unknown> | null;
+}
+
+/**
+ * PATCH /lessons/{id}. Absent fields are unchanged; null clears nullable fields; title, slug,
+ * lesson_type, order_index and is_preview cannot be null (422).
+ */
+export class UpdateLessonDto {
+  @ApiPropertyOptional({ minLength: LESSON_TITLE_MIN, maxLength: LESSON_TITLE_MAX })
+  @NotNullWhenPresent('title')
+  @Trim()
+  @IsString()
+  @Length(LESSON_TITLE_MIN, LESSON_TITLE_MAX)
+  title?: string;
+
+  @ApiPropertyOptional({ maxLength: LESSON_SLUG_MAX, description: 'Blank: slugify(title).' })
+  @NotNullWhenPresent('slug')
+  @Trim()
+  @IsString()
+  @MaxLength(LESSON_SLUG_MAX)
+  slug?: string;
+
+  @ApiPropertyOptional({ maxLength: LESSON_DESCRIPTION_MAX, nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(LESSON_DESCRIPTION_MAX)
+  description?: string | null;
+
+  @ApiPropertyOptional({ maxLength: LESSON_CONTENT_MAX, nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(LESSON_CONTENT_MAX)
+  content?: string | null;
+
+  @ApiPropertyOptional({
+    enum: LESSON_TYPES,
+    description: 'Changing to a non-video type without sending video_url clears video_url.',
+  })
+  @NotNullWhenPresent('lesson_type')
+  @IsIn(LESSON_TYPES)
+  lesson_type?: LessonType;
+
+  @ApiPropertyOptional({ minimum: 1, description: 'Taken by another lesson of the course: 409 `order_conflict`.' })
+  @NotNullWhenPresent('order_index')
+  @IsInt()
+  @Min(1)
+  @Max(INT_MAX)
+  order_index?: number;
+
+  @ApiPropertyOptional({
+    format: 'uuid',
+    nullable: true,
+    description: 'null detaches. Itself or a descendant: 422 `lesson_cycle`.',
+  })
+  @IsOptional()
+  @IsUUID()
+  parent_lesson_id?: string | null;
+
+  @ApiPropertyOptional({ minimum: 1, nullable: true })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(INT_MAX)
+  duration_minutes?: number | null;
+
+  @ApiPropertyOptional({ maxLength: VIDEO_URL_MAX, nullable: true, description: 'As on create; null clears.' })
+  @IsOptional()
+  @Trim()
+  @IsString()
+  @MaxLength(VIDEO_URL_MAX)
+  video_url?: string | null;
+
+  @ApiPropertyOptional({ deprecated: true, nullable: true, description: 'Alias of video_url.' })
+  @IsOptional()
+  @Trim()
+  @IsString()
+  @MaxLength(VIDEO_URL_MAX)
+  video_link?: string | null;
+
+  @ApiPropertyOptional()
+  @NotNullWhenPresent('is_preview')
+  @IsBoolean()
+  is_preview?: boolean;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: 'Replaces the stored metadata (null: {}); never returned.',
+  })
+  @IsOptional()
+  @IsObject()
+  metadata?: Record<string, unknown> | null;
+}
+
+/** LessonResponse of the original API (metadata is never returned). */
+export class LessonResponseDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uuid' }) course_id!: string;
+  @ApiProperty() title!: string;
+  @ApiProperty() slug!: string;
+  @ApiProperty({ type: String, nullable: true }) description!: string | null;
+  @ApiProperty({ type: String, nullable: true }) content!: string | null;
+  @ApiProperty({ enum: LESSON_TYPES }) lesson_type!: LessonType;
+  @ApiProperty({ minimum: 1 }) order_index!: number;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true }) parent_lesson_id!: string | null;
+  @ApiProperty({ type: Number, nullable: true }) duration_minutes!: number | null;
+  @ApiProperty({ type: String, nullable: true }) video_url!: string | null;
+  @ApiProperty() is_preview!: boolean;
+  @ApiProperty({ type: String, format: 'date-time' }) created_at!: string;
+  @ApiProperty({ type: String, format: 'date-time' }) updated_at!: string;
+}
+
+/** GET /courses/{course_id}/lessons: every lesson of the course by order_index (not paginated). */
+export class LessonListResponseDto {
+  @ApiProperty({ type: [LessonResponseDto] }) items!: LessonResponseDto[];
+  @ApiProperty() total!: number;
+}

@@ -1,5 +1,13 @@
 import { Module } from '@nestjs/common';
+import { CoursesModule } from '#courses';
+import { EnrollmentsController } from './enrollments.controller.js';
+import { EnrollmentsService } from './enrollments.service.js';
 
-// STUB: /enrollments endpoints (replaced by that work).
-@Module({})
+/** /enrollments endpoints. */
+@Module({
+  imports: [CoursesModule],
+  controllers: [EnrollmentsController],
+  providers: [EnrollmentsService],
+  exports: [EnrollmentsService],
+})
 export class EnrollmentsHttpModule {}

@@ -9,3 +9,11 @@ export {
 export { CertificateRequest } from './certificate-request.entity.js';
 export { EnrollmentsModule } from './enrollments.module.js';
 export { EnrollmentsHttpModule } from './enrollments-http.module.js';
+export { EnrollmentsService, MY_COURSES_SQL, COURSE_ENROLLMENTS_SQL } from './enrollments.service.js';
+export { EnrollmentResponseDto, LessonProgressResponseDto, CourseEnrollmentStatsDto } from './dto/enrollment.dto.js';
+export {
+  computeLessonProgress,
+  summarizeEnrollment,
+  ProgressDowngradeError,
+  type LessonProgressInput,
+} from './progress.js';

@@ -130,3 +130,4 @@ export {
 } from './idempotency/idempotency.service.js';
 export { IdempotencyInterceptor } from './idempotency/idempotency.interceptor.js';
 export { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER } from './idempotency/idempotency.constants.js';
+export { uuidParam, PROBLEM_SCHEMA_REF } from './http/params.js';

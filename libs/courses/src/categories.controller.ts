@@ -9,11 +9,9 @@ import {
   ApiOperation,
   ApiTags,
   ApiUnprocessableEntityResponse,
-  getSchemaPath,
 } from '@nestjs/swagger';
-import { Authenticated, Idempotent, Public } from '#core';
+import { Authenticated, Idempotent, Public, uuidParam, PROBLEM_SCHEMA_REF } from '#core';
 import { CategoriesService } from './categories.service.js';
-import { uuidPipe } from './courses.controller.js';
 import {
   CategoryListResponseDto,
   CategoryResponseDto,
@@ -21,8 +19,8 @@ import {
   UpdateCategoryDto,
 } from './dto/category.dto.js';
 
-const PROBLEM = { $ref: getSchemaPath('ProblemDetails') };
-const idPipe = uuidPipe('id');
+const PROBLEM = PROBLEM_SCHEMA_REF;
+const idPipe = uuidParam('id');
 
 /** /categories: public list with published-course counts; admins manage them. */
 @ApiTags('categories')

@@ -1,16 +1,4 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Inject,
-  Param,
-  ParseUUIDPipe,
-  Patch,
-  Post,
-  Query,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
 import {
   ApiBody,
   ApiConflictResponse,
@@ -23,37 +11,27 @@ import {
   ApiParam,
   ApiTags,
   ApiUnprocessableEntityResponse,
-  getSchemaPath,
 } from '@nestjs/swagger';
 import {
   ApiPaginatedResponse,
   Authenticated,
   CurrentUser,
   Idempotent,
-  ProblemException,
   Public,
   type AuthUser,
   type Page,
+  uuidParam,
+  PROBLEM_SCHEMA_REF,
 } from '#core';
 import { CoursesService } from './courses.service.js';
 import { CourseResponseDto, CreateCourseDto, ListCoursesQueryDto, UpdateCourseDto } from './dto/course.dto.js';
 
-const PROBLEM = { $ref: getSchemaPath('ProblemDetails') };
+const PROBLEM = PROBLEM_SCHEMA_REF;
 const OPTIONAL_AUTH =
   'Optional auth: a valid access token widens what the caller sees (managers see unpublished courses); ' +
   'without one the caller is anonymous.';
 
-/** A path UUID; anything else is a 422 validation problem (as in UsersController). */
-export function uuidPipe(field = 'id'): ParseUUIDPipe {
-  return new ParseUUIDPipe({
-    exceptionFactory: () =>
-      new ProblemException(422, 'validation_failed', `Validation failed: ${field} must be a UUID`, {
-        errors: [{ field, message: `${field} must be a UUID`, code: 'is_uuid' }],
-      }),
-  });
-}
-
-const idPipe = uuidPipe('id');
+const idPipe = uuidParam('id');
 
 /** /courses: the catalog (public, optional auth) and course management (admins, owning instructors). */
 @ApiTags('courses')

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post } from '@nestjs/common';
 import {
   ApiBody,
   ApiConflictResponse,
@@ -10,23 +10,12 @@ import {
   ApiOperation,
   ApiTags,
   ApiUnprocessableEntityResponse,
-  getSchemaPath,
 } from '@nestjs/swagger';
-import { Authenticated, CurrentUser, Idempotent, ProblemException, Public, type AuthUser } from '#core';
+import { Authenticated, CurrentUser, Idempotent, Public, type AuthUser, uuidParam, PROBLEM_SCHEMA_REF } from '#core';
 import { CreateLessonDto, LessonListResponseDto, LessonResponseDto, UpdateLessonDto } from './dto/lesson.dto.js';
 import { LessonsService } from './lessons.service.js';
 
-const PROBLEM = { $ref: getSchemaPath('ProblemDetails') };
-
-/** A path UUID; anything else is a 422 validation problem. */
-function uuidPipe(field: string): ParseUUIDPipe {
-  return new ParseUUIDPipe({
-    exceptionFactory: () =>
-      new ProblemException(422, 'validation_failed', `Validation failed: ${field} must be a UUID`, {
-        errors: [{ field, message: `${field} must be a UUID`, code: 'is_uuid' }],
-      }),
-  });
-}
+const PROBLEM = PROBLEM_SCHEMA_REF;
 
 const MANAGER_ONLY = 'Not a manager of the course (an admin or the owning instructor)';
 
@@ -52,7 +41,7 @@ export class LessonsController {
   @ApiNotFoundResponse({ description: 'Course not found', schema: PROBLEM })
   @ApiUnprocessableEntityResponse({ description: 'course_id is not a UUID', schema: PROBLEM })
   list(
-    @Param('course_id', uuidPipe('course_id')) courseId: string,
+    @Param('course_id', uuidParam('course_id')) courseId: string,
     @CurrentUser() user: AuthUser | undefined,
   ): Promise<LessonListResponseDto> {
     return this.lessons.list(courseId, user);
@@ -78,7 +67,7 @@ export class LessonsController {
     schema: PROBLEM,
   })
   create(
-    @Param('course_id', uuidPipe('course_id')) courseId: string,
+    @Param('course_id', uuidParam('course_id')) courseId: string,
     @CurrentUser() user: AuthUser,
     @Body() body: CreateLessonDto,
   ): Promise<LessonResponseDto> {
@@ -95,7 +84,7 @@ export class LessonsController {
   @ApiForbiddenResponse({ description: 'The course is unpublished and the caller is not its manager', schema: PROBLEM })
   @ApiNotFoundResponse({ description: 'Lesson not found', schema: PROBLEM })
   @ApiUnprocessableEntityResponse({ description: 'id is not a UUID', schema: PROBLEM })
-  get(@Param('id', uuidPipe('id')) id: string, @CurrentUser() user: AuthUser | undefined): Promise<LessonResponseDto> {
+  get(@Param('id', uuidParam('id')) id: string, @CurrentUser() user: AuthUser | undefined): Promise<LessonResponseDto> {
     return this.lessons.get(id, user);
   }
 
@@ -120,7 +109,7 @@ export class LessonsController {
     schema: PROBLEM,
   })
   update(
-    @Param('id', uuidPipe('id')) id: string,
+    @Param('id', uuidParam('id')) id: string,
     @CurrentUser() user: AuthUser,
     @Body() body: UpdateLessonDto,
   ): Promise<LessonResponseDto> {
@@ -135,7 +124,7 @@ export class LessonsController {
   @ApiForbiddenResponse({ description: MANAGER_ONLY, schema: PROBLEM })
   @ApiNotFoundResponse({ description: 'Lesson not found', schema: PROBLEM })
   @ApiUnprocessableEntityResponse({ description: 'id is not a UUID', schema: PROBLEM })
-  async remove(@Param('id', uuidPipe('id')) id: string, @CurrentUser() user: AuthUser): Promise<void> {
+  async remove(@Param('id', uuidParam('id')) id: string, @CurrentUser() user: AuthUser): Promise<void> {
     await this.lessons.remove(id, user);
   }
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Put, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Put, Query, Res } from '@nestjs/common';
 import {
   ApiBody,
   ApiCreatedResponse,
@@ -8,7 +8,6 @@ import {
   ApiOperation,
   ApiTags,
   ApiUnprocessableEntityResponse,
-  getSchemaPath,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import {
@@ -20,6 +19,8 @@ import {
   ProblemException,
   type AuthUser,
   type Page,
+  uuidParam,
+  PROBLEM_SCHEMA_REF,
 } from '#core';
 import {
   CourseEnrollmentStatsDto,
@@ -31,17 +32,7 @@ import {
 } from './dto/enrollment.dto.js';
 import { EnrollmentsService } from './enrollments.service.js';
 
-const PROBLEM = { $ref: getSchemaPath('ProblemDetails') };
-
-/** A path UUID; anything else is a 422 validation problem naming the parameter. */
-function uuidPipe(field: string): ParseUUIDPipe {
-  return new ParseUUIDPipe({
-    exceptionFactory: () =>
-      new ProblemException(422, 'validation_failed', `Validation failed: ${field} must be a UUID`, {
-        errors: [{ field, message: `${field} must be a UUID`, code: 'is_uuid' }],
-      }),
-  });
-}
+const PROBLEM = PROBLEM_SCHEMA_REF;
 
 const VIEWERS = 'The owning student, the instructor who owns the course, or an admin.';
 
@@ -105,7 +96,7 @@ export class EnrollmentsController {
   @ApiUnprocessableEntityResponse({ description: 'Bad course_id, page or page_size', schema: PROBLEM })
   courseEnrollments(
     @CurrentUser() caller: AuthUser,
-    @Param('course_id', uuidPipe('course_id')) courseId: string,
+    @Param('course_id', uuidParam('course_id')) courseId: string,
     @Query() query: PaginationQueryDto,
   ): Promise<Page<EnrollmentResponseDto>> {
     return this.enrollments.courseEnrollments(caller, courseId, query);
@@ -120,7 +111,7 @@ export class EnrollmentsController {
   @ApiUnprocessableEntityResponse({ description: 'course_id is not a UUID', schema: PROBLEM })
   courseStats(
     @CurrentUser() caller: AuthUser,
-    @Param('course_id', uuidPipe('course_id')) courseId: string,
+    @Param('course_id', uuidParam('course_id')) courseId: string,
   ): Promise<CourseEnrollmentStatsDto> {
     return this.enrollments.courseStats(caller, courseId);
   }
@@ -132,7 +123,7 @@ export class EnrollmentsController {
   @ApiForbiddenResponse({ description: 'Not authorized to access this enrollment', schema: PROBLEM })
   @ApiNotFoundResponse({ description: 'Enrollment not found', schema: PROBLEM })
   @ApiUnprocessableEntityResponse({ description: 'id is not a UUID', schema: PROBLEM })
-  get(@CurrentUser() caller: AuthUser, @Param('id', uuidPipe('id')) id: string): Promise<EnrollmentResponseDto> {
+  get(@CurrentUser() caller: AuthUser, @Param('id', uuidParam('id')) id: string): Promise<EnrollmentResponseDto> {
     return this.enrollments.get(caller, id);
   }
 
@@ -160,8 +151,8 @@ export class EnrollmentsController {
   })
   updateProgress(
     @CurrentUser() caller: AuthUser,
-    @Param('id', uuidPipe('id')) id: string,
-    @Param('lesson_id', uuidPipe('lesson_id')) lessonId: string,
+    @Param('id', uuidParam('id')) id: string,
+    @Param('lesson_id', uuidParam('lesson_id')) lessonId: string,
     @Body() body: UpdateLessonProgressDto,
   ): Promise<LessonProgressResponseDto> {
     return this.enrollments.updateProgress(caller, id, lessonId, body);
@@ -183,8 +174,8 @@ export class EnrollmentsController {
   @ApiUnprocessableEntityResponse({ description: 'A path parameter is not a UUID', schema: PROBLEM })
   complete(
     @CurrentUser() caller: AuthUser,
-    @Param('id', uuidPipe('id')) id: string,
-    @Param('lesson_id', uuidPipe('lesson_id')) lessonId: string,
+    @Param('id', uuidParam('id')) id: string,
+    @Param('lesson_id', uuidParam('lesson_id')) lessonId: string,
   ): Promise<LessonProgressResponseDto> {
     return this.enrollments.updateProgress(caller, id, lessonId, { status: 'completed', completion_percentage: 100 });
   }
@@ -205,7 +196,7 @@ export class EnrollmentsController {
   @ApiUnprocessableEntityResponse({ description: 'Validation failed', schema: PROBLEM })
   review(
     @CurrentUser() caller: AuthUser,
-    @Param('id', uuidPipe('id')) id: string,
+    @Param('id', uuidParam('id')) id: string,
     @Body() body: ReviewEnrollmentDto,
   ): Promise<EnrollmentResponseDto> {
     return this.enrollments.review(caller, id, body.rating, body.review);

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
 import {
   ApiBody,
   ApiConflictResponse,
@@ -9,7 +9,6 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
   ApiUnprocessableEntityResponse,
-  getSchemaPath,
 } from '@nestjs/swagger';
 import {
   ApiPaginatedResponse,
@@ -21,6 +20,8 @@ import {
   PaginationQueryDto,
   type AuthUser,
   type Page,
+  uuidParam,
+  PROBLEM_SCHEMA_REF,
 } from '#core';
 import { AdminUpdateUserDto } from './dto/admin-update-user.dto.js';
 import { CreateUserDto } from './dto/create-user.dto.js';
@@ -29,15 +30,9 @@ import { UserResponseDto } from './dto/user-response.dto.js';
 import { PasswordService } from './password.service.js';
 import { UsersService } from './users.service.js';
 
-const PROBLEM = { $ref: getSchemaPath('ProblemDetails') };
+const PROBLEM = PROBLEM_SCHEMA_REF;
 
-/** A path UUID; anything else is a 422 validation problem (as every validation failure). */
-export const userIdPipe = new ParseUUIDPipe({
-  exceptionFactory: () =>
-    new ProblemException(422, 'validation_failed', 'Validation failed: id must be a UUID', {
-      errors: [{ field: 'id', message: 'id must be a UUID', code: 'is_uuid' }],
-    }),
-});
+export const userIdPipe = uuidParam('id');
 
 function userNotFound(): ProblemException {
   return new ProblemException(404, 'not_found', 'User not found');

@@ -1,7 +1,6 @@
-import { AuthTokensService } from '#auth';
 import type { Role } from '#core';
-import { UsersService, type User } from '#users';
-import { callApi, createTestApp, type JsonResponse, type TestApp } from '#testing';
+import { type User } from '#users';
+import { callApi, createTestApp, type JsonResponse, type TestApp, createActor } from '#testing';
 
 interface Who {
   user: User;
@@ -25,17 +24,7 @@ describe('/categories', () => {
   let instructor: Who;
   let student: Who;
 
-  async function makeUser(role: Role): Promise<Who> {
-    seq += 1;
-    const user = await t.app.get(UsersService).create({
-      email: `category-${role}${seq}@example.com`,
-      password: 'correct-horse-battery',
-      fullName: `${role} ${seq}`,
-      role,
-      emailVerified: true,
-    });
-    return { user, token: (await t.app.get(AuthTokensService).issue(user)).access_token };
-  }
+  const makeUser = (role: Role): Promise<Who> => createActor(t, role, 'category');
 
   const api = (method: string, path: string, who?: Who, body?: unknown): Promise<JsonResponse> =>
     callApi(t, method, path, body, who?.token);

@@ -2,9 +2,8 @@ import { AuthTokensService } from '#auth';
 import type { Role } from '#core';
 import { MY_COURSES_SQL } from '#enrollments';
 import { UsersService, type User } from '#users';
-import { callApi, createTestApp, type JsonResponse, type TestApp } from '#testing';
+import { callApi, createTestApp, type JsonResponse, type TestApp, createActor } from '#testing';
 
-const PASSWORD = 'correct-horse-battery';
 const NO_ID = '00000000-0000-4000-8000-000000000000';
 
 interface Actor {
@@ -21,17 +20,7 @@ describe('/enrollments', () => {
   let student: Actor;
   let otherStudent: Actor;
 
-  async function makeUser(role: Role): Promise<Actor> {
-    seq += 1;
-    const user = await t.app.get(UsersService).create({
-      email: `enr-${role}${seq}@example.com`,
-      password: PASSWORD,
-      fullName: `${role} ${seq}`,
-      role,
-      emailVerified: true,
-    });
-    return { user, token: (await t.app.get(AuthTokensService).issue(user)).access_token };
-  }
+  const makeUser = (role: Role): Promise<Actor> => createActor(t, role, 'enr');
 
   async function makeCourse(opts: { published?: boolean; lessons?: number; instructor?: Actor } = {}): Promise<string> {
     seq += 1;

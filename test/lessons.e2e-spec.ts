@@ -1,11 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { AuthTokensService } from '#auth';
 import type { Role } from '#core';
 import { LessonsHttpModule } from '#courses';
-import { UsersService, type User } from '#users';
-import { callApi, createTestApp, type JsonResponse, type TestApp } from '#testing';
-
-const PASSWORD = 'correct-horse-battery';
+import { type User } from '#users';
+import { callApi, createTestApp, type JsonResponse, type TestApp, createActor } from '#testing';
 
 interface Actor {
   user: User;
@@ -19,17 +16,7 @@ describe('lessons', () => {
   const actors = {} as Record<Exclude<Who, 'anonymous'>, Actor>;
   const token = (who: Who): string | undefined => (who === 'anonymous' ? undefined : actors[who].token);
 
-  async function makeUser(role: Role): Promise<Actor> {
-    seq += 1;
-    const user = await t.app.get(UsersService).create({
-      email: `lessons-${role}${seq}@example.com`,
-      password: PASSWORD,
-      fullName: `${role} ${seq}`,
-      role,
-      emailVerified: true,
-    });
-    return { user, token: (await t.app.get(AuthTokensService).issue(user)).access_token };
-  }
+  const makeUser = (role: Role): Promise<Actor> => createActor(t, role, 'lessons');
 
   async function makeCourse(published: boolean, instructorId = actors.owner.user.id): Promise<string> {
     seq += 1;

@@ -1,10 +1,8 @@
-import { AuthTokensService } from '#auth';
 import type { Role } from '#core';
-import { UsersService, type User } from '#users';
-import { callApi, createTestApp, type JsonResponse, type TestApp } from '#testing';
+import { type User } from '#users';
+import { callApi, createTestApp, type JsonResponse, type TestApp, createActor } from '#testing';
 import { until } from './queue-test-utils.js';
 
-const PASSWORD = 'correct-horse-battery';
 const NO_ID = '00000000-0000-4000-8000-000000000000';
 
 interface Actor {
@@ -19,17 +17,7 @@ describe('/enrollments progress', () => {
   let admin: Actor;
   let owner: Actor;
 
-  async function makeUser(role: Role): Promise<Actor> {
-    seq += 1;
-    const user = await t.app.get(UsersService).create({
-      email: `prog-${role}${seq}@example.com`,
-      password: PASSWORD,
-      fullName: `${role} ${seq}`,
-      role,
-      emailVerified: true,
-    });
-    return { user, token: (await t.app.get(AuthTokensService).issue(user)).access_token };
-  }
+  const makeUser = (role: Role): Promise<Actor> => createActor(t, role, 'prog');
 
   async function addLesson(courseId: string): Promise<string> {
     seq += 1;

@@ -10,3 +10,4 @@ export {
   type TestAppOptions,
 } from './test-app.js';
 export { startTestSmtpServer, type ReceivedMail, type TestSmtpServer } from './smtp-server.js';
+export { createActor, TEST_PASSWORD, type TestActor } from './actors.js';

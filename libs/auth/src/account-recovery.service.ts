@@ -1,10 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { AppConfig, ProblemException } from '#core';
+import { AppConfig, ProblemException, runSql } from '#core';
 import { EmailService } from '#notifications';
 import { normalizeEmail, PasswordService, User } from '#users';
-import { runSql } from './sql.js';
 import { TokenService, type TokenClaims, type TokenType } from './token.service.js';
 
 export const FORGOT_PASSWORD_MESSAGE = 'If the email is registered, a reset link has been sent';

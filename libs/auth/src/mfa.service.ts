@@ -3,13 +3,12 @@ import QRCode from 'qrcode';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { AppConfig, ProblemException } from '#core';
+import { AppConfig, ProblemException, runSql } from '#core';
 import { EmailService } from '#notifications';
 import { PasswordService, User, UserResponseDto, UsersService } from '#users';
 import { AuthTokensService, type TokenPair } from './auth-tokens.service.js';
 import { MfaChallenge, MfaRecoveryCode } from './auth.entity.js';
 import { SecretBox } from './secret-box.js';
-import { runSql } from './sql.js';
 import { TokenService } from './token.service.js';
 import { base32Encode, generateTotpSecret, otpauthUrl, verifyTotp } from './totp.js';
 

@@ -10,6 +10,7 @@ import {
   type AuthUser,
   type Page,
   type PageQuery,
+  runSql,
 } from '#core';
 import { CACHE_NS, canManageCourse } from '#courses';
 import {
@@ -63,14 +64,6 @@ interface CourseRow {
 
 type LockedEnrollment = EnrollmentRow & { instructor_id: string };
 
-/** pg through TypeORM answers UPDATE/DELETE with [rows, rowCount] and everything else with rows. */
-function rowsOf<T>(result: unknown): T[] {
-  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') {
-    return result[0] as T[];
-  }
-  return result as T[];
-}
-
 const notFound = (what: string): ProblemException => new ProblemException(404, 'not_found', `${what} not found`);
 
 /** Enrollment, progress and review rules (reference section 6; API.md items 7, 9). */
@@ -93,30 +86,32 @@ export class EnrollmentsService {
       if (!course.is_published) {
         throw new ProblemException(403, 'course_not_published', 'Cannot enroll in unpublished course');
       }
-      const missing = rowsOf<{ id: string }>(
-        await m.query(
+      const missing = (
+        await runSql<{ id: string }>(
+          m,
           `SELECT p.prerequisite_course_id AS id FROM course_prerequisites p
            WHERE p.course_id = $1 AND NOT EXISTS (
              SELECT 1 FROM enrollments e
              WHERE e.course_id = p.prerequisite_course_id AND e.student_id = $2 AND e.status = 'completed')
            ORDER BY p.prerequisite_course_id`,
           [courseId, caller.id],
-        ),
-      ).map((r) => r.id);
+        )
+      ).rows.map((r) => r.id);
       if (missing.length) {
         throw new ProblemException(403, 'prerequisites_not_met', 'Complete the prerequisite courses before enrolling', {
           missing_course_ids: missing,
         });
       }
-      const [inserted] = rowsOf<EnrollmentRow>(
-        await m.query(
+      const [inserted] = (
+        await runSql<EnrollmentRow>(
+          m,
           `INSERT INTO enrollments (student_id, course_id, status, progress_percentage, enrolled_at, started_at, total_lessons_count)
            VALUES ($1, $2, 'active', 0, now(), now(), (SELECT count(*) FROM lessons WHERE course_id = $2))
            ON CONFLICT (student_id, course_id) DO NOTHING
            RETURNING ${ENROLLMENT_COLUMNS.join(', ')}`,
           [caller.id, courseId],
-        ),
-      );
+        )
+      ).rows;
       if (inserted) {
         await m.query('UPDATE courses SET enrollment_count = enrollment_count + 1 WHERE id = $1', [courseId]);
         await this.outbox.record(m, 'enrollment.created', {
@@ -129,12 +124,13 @@ export class EnrollmentsService {
         return { created: true, enrollment: EnrollmentResponseDto.from(inserted) };
       }
       // The conflicting row is committed (ON CONFLICT waited for it): this statement's snapshot sees it.
-      const [existing] = rowsOf<EnrollmentRow>(
-        await m.query(`SELECT ${E_COLS} FROM enrollments e WHERE e.student_id = $1 AND e.course_id = $2`, [
-          caller.id,
-          courseId,
-        ]),
-      );
+      const [existing] = (
+        await runSql<EnrollmentRow>(
+          m,
+          `SELECT ${E_COLS} FROM enrollments e WHERE e.student_id = $1 AND e.course_id = $2`,
+          [caller.id, courseId],
+        )
+      ).rows;
       if (!existing) throw new Error('enrollment conflict without a row');
       return { created: false, enrollment: EnrollmentResponseDto.from(existing) };
     });
@@ -144,12 +140,16 @@ export class EnrollmentsService {
   }
 
   async myCourses(caller: AuthUser, query: PageQuery): Promise<Page<EnrollmentResponseDto>> {
-    const rows = rowsOf<EnrollmentRow>(
-      await this.dataSource.query(MY_COURSES_SQL, [caller.id, query.page_size, offset(query)]),
-    );
-    const [{ n }] = rowsOf<{ n: string }>(
-      await this.dataSource.query('SELECT count(*) AS n FROM enrollments WHERE student_id = $1', [caller.id]),
-    );
+    const rows = (
+      await runSql<EnrollmentRow>(this.dataSource.manager, MY_COURSES_SQL, [caller.id, query.page_size, offset(query)])
+    ).rows;
+    const [{ n }] = (
+      await runSql<{ n: string }>(
+        this.dataSource.manager,
+        'SELECT count(*) AS n FROM enrollments WHERE student_id = $1',
+        [caller.id],
+      )
+    ).rows;
     return paginate(rows.map(EnrollmentResponseDto.from), Number(n), query);
   }
 
@@ -176,20 +176,24 @@ export class EnrollmentsService {
       if (!(caller.role === 'admin' || caller.id === enrollment.student_id)) {
         throw new ProblemException(403, 'forbidden', 'Not authorized to update this enrollment progress');
       }
-      const lesson = rowsOf<{ id: string }>(
-        await m.query('SELECT id FROM lessons WHERE id = $1 AND course_id = $2', [lessonId, enrollment.course_id]),
-      );
+      const lesson = (
+        await runSql<{ id: string }>(m, 'SELECT id FROM lessons WHERE id = $1 AND course_id = $2', [
+          lessonId,
+          enrollment.course_id,
+        ])
+      ).rows;
       if (!lesson.length) {
         throw new ProblemException(404, 'not_found', "Lesson not found in this enrollment's course");
       }
 
-      const [stored] = rowsOf<LessonProgressRow>(
-        await m.query('SELECT * FROM lesson_progress WHERE enrollment_id = $1 AND lesson_id = $2', [
-          enrollmentId,
-          lessonId,
-        ]),
-      );
-      const [{ now }] = rowsOf<{ now: Date }>(await m.query('SELECT now() AS now'));
+      const [stored] = (
+        await runSql<LessonProgressRow>(
+          m,
+          'SELECT * FROM lesson_progress WHERE enrollment_id = $1 AND lesson_id = $2',
+          [enrollmentId, lessonId],
+        )
+      ).rows;
+      const [{ now }] = (await runSql<{ now: Date }>(m, 'SELECT now() AS now')).rows;
       let next;
       try {
         next = computeLessonProgress(
@@ -213,8 +217,9 @@ export class EnrollmentsService {
         }
         throw err;
       }
-      const [progress] = rowsOf<LessonProgressRow>(
-        await m.query(
+      const [progress] = (
+        await runSql<LessonProgressRow>(
+          m,
           `INSERT INTO lesson_progress (enrollment_id, lesson_id, status, completion_percentage, time_spent_seconds,
              last_position_seconds, started_at, completed_at, notes)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
@@ -235,8 +240,8 @@ export class EnrollmentsService {
             next.completedAt,
             next.notes,
           ],
-        ),
-      );
+        )
+      ).rows;
       await this.recomputeSummary(m, enrollment, now);
       return LessonProgressResponseDto.from(progress!);
     });
@@ -244,16 +249,17 @@ export class EnrollmentsService {
 
   /** Recomputes the locked enrollment's summary; records enrollment.completed on the transition to completed. */
   private async recomputeSummary(m: EntityManager, enrollment: LockedEnrollment, now: Date): Promise<void> {
-    const [counts] = rowsOf<{ total: string; completed: string; time: string }>(
-      await m.query(
+    const [counts] = (
+      await runSql<{ total: string; completed: string; time: string }>(
+        m,
         `SELECT (SELECT count(*) FROM lessons WHERE course_id = $2) AS total,
                 count(*) FILTER (WHERE lp.status = 'completed') AS completed,
                 coalesce(sum(lp.time_spent_seconds), 0) AS time
          FROM lesson_progress lp JOIN lessons l ON l.id = lp.lesson_id AND l.course_id = $2
          WHERE lp.enrollment_id = $1`,
         [enrollment.id, enrollment.course_id],
-      ),
-    );
+      )
+    ).rows;
     const summary = summarizeEnrollment(
       {
         status: enrollment.status,
@@ -301,13 +307,14 @@ export class EnrollmentsService {
       if (Number(enrollment.progress_percentage) < 20) {
         throw new ProblemException(403, 'review_not_allowed', 'Complete at least 20% before reviewing');
       }
-      const [updated] = rowsOf<EnrollmentRow>(
-        await m.query(
+      const [updated] = (
+        await runSql<EnrollmentRow>(
+          m,
           `UPDATE enrollments SET rating = $2, review = $3, reviewed_at = now(), updated_at = now()
            WHERE id = $1 RETURNING ${ENROLLMENT_COLUMNS.join(', ')}`,
           [enrollmentId, rating, review],
-        ),
-      );
+        )
+      ).rows;
       // Lock the course first, then aggregate in a new statement: its snapshot sees every review
       // committed by a concurrent transaction that held the lock before us (no lost update).
       await m.query('SELECT id FROM courses WHERE id = $1 FOR UPDATE', [enrollment.course_id]);
@@ -327,27 +334,36 @@ export class EnrollmentsService {
 
   async courseEnrollments(caller: AuthUser, courseId: string, query: PageQuery): Promise<Page<EnrollmentResponseDto>> {
     await this.assertCourseManager(caller, courseId, 'Not authorized to view course enrollments');
-    const rows = rowsOf<EnrollmentRow>(
-      await this.dataSource.query(COURSE_ENROLLMENTS_SQL, [courseId, query.page_size, offset(query)]),
-    );
-    const [{ n }] = rowsOf<{ n: string }>(
-      await this.dataSource.query('SELECT count(*) AS n FROM enrollments WHERE course_id = $1', [courseId]),
-    );
+    const rows = (
+      await runSql<EnrollmentRow>(this.dataSource.manager, COURSE_ENROLLMENTS_SQL, [
+        courseId,
+        query.page_size,
+        offset(query),
+      ])
+    ).rows;
+    const [{ n }] = (
+      await runSql<{ n: string }>(
+        this.dataSource.manager,
+        'SELECT count(*) AS n FROM enrollments WHERE course_id = $1',
+        [courseId],
+      )
+    ).rows;
     return paginate(rows.map(EnrollmentResponseDto.from), Number(n), query);
   }
 
   async courseStats(caller: AuthUser, courseId: string): Promise<CourseEnrollmentStatsDto> {
     await this.assertCourseManager(caller, courseId, 'Not authorized to view course stats');
-    const [s] = rowsOf<{ total: string; active: string; completed: string; avg: string }>(
-      await this.dataSource.query(
+    const [s] = (
+      await runSql<{ total: string; active: string; completed: string; avg: string }>(
+        this.dataSource.manager,
         `SELECT count(*) AS total,
                 count(*) FILTER (WHERE status = 'active') AS active,
                 count(*) FILTER (WHERE status = 'completed') AS completed,
                 round(coalesce(avg(progress_percentage), 0), 2)::text AS avg
          FROM enrollments WHERE course_id = $1`,
         [courseId],
-      ),
-    );
+      )
+    ).rows;
     return {
       course_id: courseId,
       total_enrollments: Number(s!.total),
@@ -358,9 +374,9 @@ export class EnrollmentsService {
   }
 
   private async findCourse(m: EntityManager, courseId: string): Promise<CourseRow | undefined> {
-    const [course] = rowsOf<CourseRow>(
-      await m.query('SELECT id, instructor_id, is_published FROM courses WHERE id = $1', [courseId]),
-    );
+    const [course] = (
+      await runSql<CourseRow>(m, 'SELECT id, instructor_id, is_published FROM courses WHERE id = $1', [courseId])
+    ).rows;
     return course;
   }
 
@@ -373,13 +389,14 @@ export class EnrollmentsService {
   }
 
   private async loadEnrollment(m: EntityManager, id: string, lock: boolean): Promise<LockedEnrollment> {
-    const [row] = rowsOf<LockedEnrollment>(
-      await m.query(
+    const [row] = (
+      await runSql<LockedEnrollment>(
+        m,
         `SELECT ${E_COLS}, c.instructor_id FROM enrollments e JOIN courses c ON c.id = e.course_id
          WHERE e.id = $1${lock ? ' FOR UPDATE OF e' : ''}`,
         [id],
-      ),
-    );
+      )
+    ).rows;
     if (!row) throw notFound('Enrollment');
     return row;
   }

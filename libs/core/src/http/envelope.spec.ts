@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { StreamableFile } from '@nestjs/common';
-import { createPathMatcher, isEnvelope, shouldEnvelope, type EnvelopeInput } from './envelope.js';
+import { isEnvelope, shouldEnvelope, type EnvelopeInput } from './envelope.js';
+import { createPathMatcher } from './path-matcher.js';
 
 const excluded = createPathMatcher(['/docs', '/metrics', '/api/v1/health']);
 const base: EnvelopeInput = {

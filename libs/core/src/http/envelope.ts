@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { createPathMatcher } from './path-matcher.js';
 import {
   Injectable,
   StreamableFile,
@@ -15,14 +16,6 @@ export interface Envelope<T = unknown> {
   success: true;
   data: T;
   message: string;
-}
-
-/** Exact match or prefix + "/" against a precomputed set (one Set lookup plus a short prefix scan). */
-export function createPathMatcher(paths: readonly string[]): (path: string) => boolean {
-  const exact = new Set(paths);
-  const prefixes = paths.map((p) => (p.endsWith('/') ? p : `${p}/`));
-  if (exact.size === 0) return () => false;
-  return (path) => exact.has(path) || prefixes.some((p) => path.startsWith(p));
 }
 
 export function isEnvelope(body: unknown): boolean {

@@ -3,7 +3,8 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/app-config.js';
-import { createPathMatcher, EnvelopeInterceptor, wrapEnvelope } from './envelope.js';
+import { EnvelopeInterceptor, wrapEnvelope } from './envelope.js';
+import { createPathMatcher } from './path-matcher.js';
 import { InFlightTracker } from './in-flight.js';
 import { PROBLEM_CONTENT_TYPE, ProblemException, problemBody } from './problem.js';
 import { ProblemJsonFilter, requestPath } from './problem.filter.js';

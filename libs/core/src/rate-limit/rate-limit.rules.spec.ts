@@ -1,8 +1,9 @@
 import { testConfig } from '#testing';
-import { createPrefixMatcher, MAX_KEY_PATH_LENGTH, RateLimitRules } from './rate-limit.rules.js';
+import { createPathMatcher } from '../http/path-matcher.js';
+import { MAX_KEY_PATH_LENGTH, RateLimitRules } from './rate-limit.rules.js';
 
-describe('createPrefixMatcher', () => {
-  const match = createPrefixMatcher(['/', '/docs', '/api/v1/health', '/api/v1/auth/login']);
+describe('createPathMatcher', () => {
+  const match = createPathMatcher(['/', '/docs', '/api/v1/health', '/api/v1/auth/login']);
 
   it('matches the exact path or the path followed by "/"', () => {
     expect(match('/docs')).toBe(true);
@@ -23,7 +24,7 @@ describe('createPrefixMatcher', () => {
   });
 
   it('an empty list matches nothing', () => {
-    expect(createPrefixMatcher([])('/')).toBe(false);
+    expect(createPathMatcher([])('/')).toBe(false);
   });
 });
 

@@ -1,4 +1,5 @@
 import type { AppConfig } from '../config/app-config.js';
+import { createPathMatcher } from '../http/path-matcher.js';
 
 /** Longest path kept in a counter key: longer paths share one counter (stricter, and bounds key size). */
 export const MAX_KEY_PATH_LENGTH = 512;
@@ -12,21 +13,6 @@ export interface RateLimitRule {
   readonly keyPrefix: string;
   /** String(limit), for the X-RateLimit-Limit header. */
   readonly limitHeader: string;
-}
-
-/**
- * Matches a path that equals one of `paths` or starts with one of them followed by "/". "/" only
- * matches itself (otherwise excluding "/" would exclude everything).
- */
-export function createPrefixMatcher(paths: readonly string[]): (path: string) => boolean {
-  const exact = new Set(paths);
-  const prefixes = paths.filter((p) => p !== '/').map((p) => (p.endsWith('/') ? p : `${p}/`));
-  if (exact.size === 0) return () => false;
-  return (path) => {
-    if (exact.has(path)) return true;
-    for (let i = 0; i < prefixes.length; i++) if (path.startsWith(prefixes[i])) return true;
-    return false;
-  };
 }
 
 function rule(prefix: string, name: string, limit: number, windowSeconds: number): RateLimitRule {
@@ -55,7 +41,7 @@ export class RateLimitRules {
     this.custom = [
       {
         rule: rule(prefix, 'auth', config.AUTH_RATE_LIMIT_REQUESTS_PER_MINUTE, config.AUTH_RATE_LIMIT_WINDOW_SECONDS),
-        matches: createPrefixMatcher(config.AUTH_RATE_LIMIT_PATHS),
+        matches: createPathMatcher(config.AUTH_RATE_LIMIT_PATHS),
       },
       {
         rule: rule(
@@ -64,12 +50,12 @@ export class RateLimitRules {
           config.FILE_UPLOAD_RATE_LIMIT_REQUESTS_PER_HOUR,
           config.FILE_UPLOAD_RATE_LIMIT_WINDOW_SECONDS,
         ),
-        matches: createPrefixMatcher(config.FILE_UPLOAD_RATE_LIMIT_PATHS),
+        matches: createPathMatcher(config.FILE_UPLOAD_RATE_LIMIT_PATHS),
       },
     ];
     const excludedPaths = [...config.RATE_LIMIT_EXCLUDED_PATHS];
     if (config.METRICS_ENABLED) excludedPaths.push(config.METRICS_PATH);
-    this.excluded = createPrefixMatcher(excludedPaths);
+    this.excluded = createPathMatcher(excludedPaths);
   }
 
   /** The rule for a path (without query string), or null when the path is not limited. */

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { AppConfig, ProblemException, type AuthUser } from '#core';
+import { AppConfig, ProblemException, type AuthUser, runSql } from '#core';
 import { EmailService } from '#notifications';
 import { PasswordService, UserResponseDto, UsersService, type User } from '#users';
 import { AccessTokenBlacklist } from './access-token-blacklist.js';
@@ -130,12 +130,11 @@ export class AuthService {
     if ((claims.ver ?? 0) !== state.tokenVersion) throw invalidRefresh();
 
     const outcome = await this.dataSource.transaction(async (manager): Promise<RotationOutcome> => {
-      const rotated = await manager.query<Array<{ user_id: string; family_id: string }>>(
-        `WITH r AS (
-           UPDATE refresh_tokens SET revoked_at = now()
-            WHERE jti = $1 AND user_id = $2 AND revoked_at IS NULL AND replaced_by IS NULL AND expires_at > now()
-           RETURNING user_id, family_id)
-         SELECT user_id, family_id FROM r`,
+      const { rows: rotated } = await runSql<{ user_id: string; family_id: string }>(
+        manager,
+        `UPDATE refresh_tokens SET revoked_at = now()
+          WHERE jti = $1 AND user_id = $2 AND revoked_at IS NULL AND replaced_by IS NULL AND expires_at > now()
+         RETURNING user_id, family_id`,
         [claims.jti, claims.sub],
       );
       if (rotated.length === 0) {
@@ -175,12 +174,13 @@ export class AuthService {
     if (caller && caller.id !== claims.sub) {
       throw new ProblemException(401, 'token_mismatch', 'Access token does not match refresh token');
     }
-    const [row] = await this.dataSource.query<Array<{ jti: string }>>(
-      `WITH r AS (
-         UPDATE refresh_tokens SET revoked_at = COALESCE(revoked_at, now())
-          WHERE jti = $1 AND user_id = $2
-         RETURNING jti)
-       SELECT jti FROM r`,
+    const {
+      rows: [row],
+    } = await runSql<{ jti: string }>(
+      this.dataSource.manager,
+      `UPDATE refresh_tokens SET revoked_at = COALESCE(revoked_at, now())
+        WHERE jti = $1 AND user_id = $2
+       RETURNING jti`,
       [claims.jti, claims.sub],
     );
     if (!row) throw invalidRefresh();

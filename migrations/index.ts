@@ -4,5 +4,6 @@ import { CreateOutbox1795549803594 as M0 } from './1795549803594-CreateOutbox.js
 import { CreateUsersAndAuth1795550807829 as M1 } from './1795550807829-CreateUsersAndAuth.js';
 import { CreateCatalogAndEnrollments1795552702629 as M2 } from './1795552702629-CreateCatalogAndEnrollments.js';
 import { AddCertificateRequests1795552771465 as M3 } from './1795552771465-AddCertificateRequests.js';
+import { CreateQuizzes1795556191829 as M4 } from './1795556191829-CreateQuizzes.js';
 
-export const MIGRATIONS: Array<new () => MigrationInterface> = [M0, M1, M2, M3];
+export const MIGRATIONS: Array<new () => MigrationInterface> = [M0, M1, M2, M3, M4];

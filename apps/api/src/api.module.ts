@@ -11,13 +11,16 @@ import {
   IdempotencyModule,
   RateLimitModule,
   RedisModule,
+  ClockModule,
   type AppConfig,
+  type Clock,
 } from '#core';
 import { AuthCoreModule, AuthHttpModule } from '#auth';
 import { UsersHttpModule } from '#users';
 import { CoursesHttpModule, CoursesModule } from '#courses';
 import { EnrollmentsHttpModule, EnrollmentsModule } from '#enrollments';
 import { NotificationsModule } from '#notifications';
+import { QuizzesModule, QuizzesHttpModule } from '#quizzes';
 
 export interface ApiModuleOptions {
   config: AppConfig;
@@ -26,6 +29,8 @@ export interface ApiModuleOptions {
   logger: Logger;
   /** Extra modules (tests only: e.g. a controller that exercises the platform). */
   extraModules?: Array<Type | DynamicModule>;
+  /** The clock rules decide by (tests); default: the system clock. */
+  clock?: Clock;
 }
 
 /** The HTTP application: core platform plus every feature's HTTP module. */
@@ -36,6 +41,7 @@ export class ApiModule {
       module: ApiModule,
       imports: [
         ConfigModule.forRoot(opts.config),
+        ClockModule.forRoot(opts.clock),
         ObservabilityModule.forRoot({ logger: opts.logger, http: true }),
         DatabaseModule.forRoot(opts.databaseUrl),
         RedisModule,
@@ -51,8 +57,10 @@ export class ApiModule {
         NotificationsModule.forRoot({ workers: opts.workers }),
         CoursesModule,
         EnrollmentsModule.forRoot({ workers: opts.workers }),
+        QuizzesModule.forRoot({ workers: opts.workers }),
         CoursesHttpModule,
         EnrollmentsHttpModule,
+        QuizzesHttpModule,
         ...(opts.extraModules ?? []),
       ],
     };

@@ -3,7 +3,14 @@ import type { DynamicModule, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
-import { configureHttpPlatform, createFastifyAdapter, NestPinoLogger, setupSwagger, type AppConfig } from '#core';
+import {
+  configureHttpPlatform,
+  createFastifyAdapter,
+  NestPinoLogger,
+  setupSwagger,
+  type AppConfig,
+  type Clock,
+} from '#core';
 import { ApiModule } from './api.module.js';
 
 export interface ApiAppOptions {
@@ -14,6 +21,8 @@ export interface ApiAppOptions {
   logger: Logger;
   /** Extra modules (tests only). */
   extraModules?: Array<Type | DynamicModule>;
+  /** The clock rules decide by (tests pass a ManualClock); default: the system clock. */
+  clock?: Clock;
 }
 
 /** Builds and initialises the API application (not yet listening). Used by main.ts and the e2e harness. */

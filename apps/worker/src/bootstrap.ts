@@ -2,13 +2,14 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { NestPinoLogger, type AppConfig } from '#core';
+import { NestPinoLogger, type AppConfig, type Clock } from '#core';
 import { WorkerModule } from './worker.module.js';
 
 export interface WorkerAppOptions {
   config: AppConfig;
   databaseUrl: string;
   logger: Logger;
+  clock?: Clock;
 }
 
 /** Builds the worker application context; processors start consuming once it is initialised. */

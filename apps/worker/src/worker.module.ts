@@ -7,16 +7,21 @@ import {
   OutboxModule,
   QueueModule,
   RedisModule,
+  ClockModule,
   type AppConfig,
+  type Clock,
 } from '#core';
 import { CoursesModule } from '#courses';
 import { EnrollmentsModule } from '#enrollments';
 import { NotificationsModule } from '#notifications';
+import { QuizzesModule } from '#quizzes';
 
 export interface WorkerModuleOptions {
   config: AppConfig;
   databaseUrl: string;
   logger: Logger;
+  /** The clock rules decide by (tests); default: the system clock. */
+  clock?: Clock;
 }
 
 /** The queue worker: core platform plus every feature's job processors. No HTTP routes. */
@@ -27,6 +32,7 @@ export class WorkerModule {
       module: WorkerModule,
       imports: [
         ConfigModule.forRoot(opts.config),
+        ClockModule.forRoot(opts.clock),
         ObservabilityModule.forRoot({ logger: opts.logger, http: false }),
         DatabaseModule.forRoot(opts.databaseUrl),
         RedisModule,
@@ -35,6 +41,7 @@ export class WorkerModule {
         NotificationsModule.forRoot({ workers: true }),
         CoursesModule,
         EnrollmentsModule.forRoot({ workers: true }),
+        QuizzesModule.forRoot({ workers: true }),
       ],
     };
   }

@@ -59,6 +59,7 @@ export {
   type JobPayload,
   type SendEmailPayload,
   type IssueCertificatePayload,
+  type ExpireQuizAttemptsPayload,
 } from './queue/queue.definitions.js';
 export { JobHandler, type JobHandlerFn } from './queue/job-handler.decorator.js';
 export { JobHandlerRegistry, buildHandlerMap, type DiscoveredJobHandler } from './queue/job-handler.registry.js';
@@ -73,6 +74,8 @@ export {
   type OutboxEventPayloads,
   type CoursePublishedEvent,
   type EnrollmentCreatedEvent,
+  type QuizSubmittedEvent,
+  type QuizGradedEvent,
   type OutboxEventType,
   type OutboxRoute,
 } from './outbox/outbox.routes.js';
@@ -132,3 +135,4 @@ export { IdempotencyInterceptor } from './idempotency/idempotency.interceptor.js
 export { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER } from './idempotency/idempotency.constants.js';
 export { uuidParam, PROBLEM_SCHEMA_REF } from './http/params.js';
 export { runSql, type SqlResult } from './database/sql.js';
+export { Clock, SystemClock, ClockModule } from './runtime/clock.js';

@@ -185,66 +185,87 @@ export class EnrollmentsService {
       if (!lesson.length) {
         throw new ProblemException(404, 'not_found', "Lesson not found in this enrollment's course");
       }
-
-      const [stored] = (
-        await runSql<LessonProgressRow>(
-          m,
-          'SELECT * FROM lesson_progress WHERE enrollment_id = $1 AND lesson_id = $2',
-          [enrollmentId, lessonId],
-        )
-      ).rows;
-      const [{ now }] = (await runSql<{ now: Date }>(m, 'SELECT now() AS now')).rows;
-      let next;
-      try {
-        next = computeLessonProgress(
-          stored
-            ? {
-                status: stored.status,
-                completionPercentage: Number(stored.completion_percentage),
-                timeSpentSeconds: Number(stored.time_spent_seconds),
-                lastPositionSeconds: Number(stored.last_position_seconds),
-                startedAt: stored.started_at,
-                completedAt: stored.completed_at,
-                notes: stored.notes,
-              }
-            : null,
-          input,
-          now,
-        );
-      } catch (err) {
-        if (err instanceof ProgressDowngradeError) {
-          throw new ProblemException(422, 'progress_downgrade', err.message);
-        }
-        throw err;
-      }
-      const [progress] = (
-        await runSql<LessonProgressRow>(
-          m,
-          `INSERT INTO lesson_progress (enrollment_id, lesson_id, status, completion_percentage, time_spent_seconds,
-             last_position_seconds, started_at, completed_at, notes)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-           ON CONFLICT (enrollment_id, lesson_id) DO UPDATE SET
-             status = EXCLUDED.status, completion_percentage = EXCLUDED.completion_percentage,
-             time_spent_seconds = EXCLUDED.time_spent_seconds, last_position_seconds = EXCLUDED.last_position_seconds,
-             started_at = EXCLUDED.started_at, completed_at = EXCLUDED.completed_at, notes = EXCLUDED.notes,
-             updated_at = now()
-           RETURNING *`,
-          [
-            enrollmentId,
-            lessonId,
-            next.status,
-            next.completionPercentage,
-            next.timeSpentSeconds,
-            next.lastPositionSeconds,
-            next.startedAt,
-            next.completedAt,
-            next.notes,
-          ],
-        )
-      ).rows;
-      await this.recomputeSummary(m, enrollment, now);
-      return LessonProgressResponseDto.from(progress!);
+      return this.applyLessonProgress(m, enrollment, lessonId, input);
     });
+  }
+
+  /**
+   * Marks a lesson of the enrollment's course completed inside the caller's transaction (a passed
+   * quiz) and recomputes the summary, which may complete the enrollment (enrollment.completed is
+   * recorded in the same transaction). Locks the enrollment row: callers that also lock rows of
+   * their own (quiz attempts) must lock the enrollment first, or concurrent calls can deadlock.
+   * A lesson that is already completed stays as it is.
+   */
+  async completeLessonInTransaction(m: EntityManager, enrollmentId: string, lessonId: string): Promise<void> {
+    const enrollment = await this.loadEnrollment(m, enrollmentId, true);
+    await this.applyLessonProgress(m, enrollment, lessonId, { status: 'completed' });
+  }
+
+  /** Upserts one lesson's progress of the locked enrollment and recomputes its summary. */
+  private async applyLessonProgress(
+    m: EntityManager,
+    enrollment: LockedEnrollment,
+    lessonId: string,
+    input: LessonProgressInput,
+  ): Promise<LessonProgressResponseDto> {
+    const enrollmentId = enrollment.id;
+    const [stored] = (
+      await runSql<LessonProgressRow>(m, 'SELECT * FROM lesson_progress WHERE enrollment_id = $1 AND lesson_id = $2', [
+        enrollmentId,
+        lessonId,
+      ])
+    ).rows;
+    const [{ now }] = (await runSql<{ now: Date }>(m, 'SELECT now() AS now')).rows;
+    let next;
+    try {
+      next = computeLessonProgress(
+        stored
+          ? {
+              status: stored.status,
+              completionPercentage: Number(stored.completion_percentage),
+              timeSpentSeconds: Number(stored.time_spent_seconds),
+              lastPositionSeconds: Number(stored.last_position_seconds),
+              startedAt: stored.started_at,
+              completedAt: stored.completed_at,
+              notes: stored.notes,
+            }
+          : null,
+        input,
+        now,
+      );
+    } catch (err) {
+      if (err instanceof ProgressDowngradeError) {
+        throw new ProblemException(422, 'progress_downgrade', err.message);
+      }
+      throw err;
+    }
+    const [progress] = (
+      await runSql<LessonProgressRow>(
+        m,
+        `INSERT INTO lesson_progress (enrollment_id, lesson_id, status, completion_percentage, time_spent_seconds,
+           last_position_seconds, started_at, completed_at, notes)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (enrollment_id, lesson_id) DO UPDATE SET
+           status = EXCLUDED.status, completion_percentage = EXCLUDED.completion_percentage,
+           time_spent_seconds = EXCLUDED.time_spent_seconds, last_position_seconds = EXCLUDED.last_position_seconds,
+           started_at = EXCLUDED.started_at, completed_at = EXCLUDED.completed_at, notes = EXCLUDED.notes,
+           updated_at = now()
+         RETURNING *`,
+        [
+          enrollmentId,
+          lessonId,
+          next.status,
+          next.completionPercentage,
+          next.timeSpentSeconds,
+          next.lastPositionSeconds,
+          next.startedAt,
+          next.completedAt,
+          next.notes,
+        ],
+      )
+    ).rows;
+    await this.recomputeSummary(m, enrollment, now);
+    return LessonProgressResponseDto.from(progress!);
   }
 
   /** Recomputes the locked enrollment's summary; records enrollment.completed on the transition to completed. */

@@ -14,6 +14,7 @@ export { EnrollmentResponseDto, LessonProgressResponseDto, CourseEnrollmentStats
 export {
   computeLessonProgress,
   summarizeEnrollment,
+  toDecimal2,
   ProgressDowngradeError,
   type LessonProgressInput,
 } from './progress.js';

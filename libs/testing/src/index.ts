@@ -11,3 +11,4 @@ export {
 } from './test-app.js';
 export { startTestSmtpServer, type ReceivedMail, type TestSmtpServer } from './smtp-server.js';
 export { createActor, TEST_PASSWORD, type TestActor } from './actors.js';
+export { ManualClock } from './manual-clock.js';

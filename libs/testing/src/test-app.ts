@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DynamicModule, INestApplicationContext, Type } from '@nestjs/common';
-import { createRootLogger, type AppConfig } from '#core';
+import { createRootLogger, type AppConfig, type Clock } from '#core';
 import { createApiApp } from '../../../apps/api/src/bootstrap.js';
 import { createWorkerApp } from '../../../apps/worker/src/bootstrap.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
@@ -26,6 +26,8 @@ export interface TestAppOptions {
   db?: TestDatabase;
   /** Extra modules mounted in the API (test-only controllers). */
   extraModules?: Array<Type | DynamicModule>;
+  /** The clock the app decides by (e.g. a ManualClock); default: the system clock. */
+  clock?: Clock;
 }
 
 /** Boots the real API (Fastify, every global pipe/filter) on a fresh database, listening on 127.0.0.1:<random>. */
@@ -38,6 +40,7 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
     workers: opts.workers ?? true,
     logger: createRootLogger(config, 'lms-api-test'),
     extraModules: opts.extraModules,
+    clock: opts.clock,
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
@@ -58,12 +61,14 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
 export async function createTestWorker(
   db: TestDatabase,
   env: Record<string, string | undefined> = {},
+  clock?: Clock,
 ): Promise<{ app: INestApplicationContext; config: AppConfig; close(): Promise<void> }> {
   const config = testConfig(env);
   const app = await createWorkerApp({
     config,
     databaseUrl: db.url,
     logger: createRootLogger(config, 'lms-worker-test'),
+    clock,
   });
   return { app, config, close: () => app.close() };
 }

@@ -167,6 +167,12 @@ export class AppConfig {
   @Matches(/^rediss?:\/\//, { message: 'must be a redis:// or rediss:// URL' })
   REDIS_URL?: string;
 
+  // ── Quizzes ─────────────────────────────────────────────────────────────
+  /** Seconds after an attempt's deadline (started_at + time limit) during which a submit is still accepted (network latency). */
+  @EnvNumber() @IsInt() @Min(0) @Max(300) QUIZ_SUBMIT_GRACE_SECONDS = 10;
+  /** How often the worker finalizes in-progress attempts whose deadline (plus grace) has passed. */
+  @EnvNumber() @IsInt() @Min(1) @Max(3600) QUIZ_EXPIRY_SWEEP_SECONDS = 60;
+
   // ── Queues and outbox ───────────────────────────────────────────────────
   /** BullMQ key prefix on Redis: lets several deployments (or test runs) share one Redis. */
   @EnvString() @Matches(/^[A-Za-z0-9_-]{1,64}$/) QUEUE_PREFIX = 'bull';

@@ -22,6 +22,41 @@ export interface EnrollmentCreatedEvent {
   enrolled_at: string;
 }
 
+/** `quiz.submitted`: an attempt was submitted, or finalized at its deadline (`expired: true`). */
+export interface QuizSubmittedEvent {
+  attempt_id: string;
+  quiz_id: string;
+  course_id: string;
+  lesson_id: string;
+  enrollment_id: string;
+  student_id: string;
+  attempt_number: number;
+  /** "graded", or "submitted" while essay answers await manual grading. */
+  status: string;
+  /** Decimal strings ("7.00"); null while awaiting grading. */
+  score: string | null;
+  max_score: string;
+  percentage: string | null;
+  is_passed: boolean | null;
+  expired: boolean;
+  submitted_at: string;
+}
+
+/** `quiz.graded`: a manager finished grading an attempt's essay answers. */
+export interface QuizGradedEvent {
+  attempt_id: string;
+  quiz_id: string;
+  course_id: string;
+  enrollment_id: string;
+  student_id: string;
+  graded_by: string;
+  score: string;
+  max_score: string;
+  percentage: string;
+  is_passed: boolean;
+  graded_at: string;
+}
+
 /**
  * Event type → payload. Domain events (course.published, enrollment.created, ...) are added here
  * by the features that emit them; the webhooks feature will subscribe to every event.
@@ -32,6 +67,8 @@ export interface OutboxEventPayloads {
   'enrollment.created': EnrollmentCreatedEvent;
   /** Also requests the certificate (certificates / issue-certificate). */
   'enrollment.completed': IssueCertificatePayload;
+  'quiz.submitted': QuizSubmittedEvent;
+  'quiz.graded': QuizGradedEvent;
 }
 
 export type OutboxEventType = keyof OutboxEventPayloads;
@@ -50,6 +87,8 @@ export const OUTBOX_ROUTES: { readonly [E in OutboxEventType]: ReadonlyArray<Out
   'course.published': [],
   'enrollment.created': [],
   'enrollment.completed': [{ queue: 'certificates', jobName: 'issue-certificate' }],
+  'quiz.submitted': [],
+  'quiz.graded': [],
 };
 
 export interface RoutedJob {

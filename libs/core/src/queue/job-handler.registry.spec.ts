@@ -88,6 +88,12 @@ class IssueCertificateHandler {
   async handle(): Promise<void> {}
 }
 
+@Injectable()
+class ExpireQuizAttemptsHandler {
+  @JobHandler('progress', 'expire-quiz-attempts')
+  async handle(): Promise<void> {}
+}
+
 describe('JobHandlerRegistry (Nest discovery)', () => {
   const build = async (providers: Array<new (...args: never[]) => object>) => {
     const moduleRef = await Test.createTestingModule({
@@ -99,17 +105,19 @@ describe('JobHandlerRegistry (Nest discovery)', () => {
   };
 
   it('refuses to start with zero handlers for a job', async () => {
-    await expect(build([IssueCertificateHandler])).rejects.toThrow('job "emails/send-email" has no @JobHandler');
-  });
-
-  it('refuses to start with two handlers for a job', async () => {
-    await expect(build([FirstEmailHandler, SecondEmailHandler, IssueCertificateHandler])).rejects.toThrow(
-      'job "emails/send-email" has 2 handlers: FirstEmailHandler.handle, SecondEmailHandler.send',
+    await expect(build([IssueCertificateHandler, ExpireQuizAttemptsHandler])).rejects.toThrow(
+      'job "emails/send-email" has no @JobHandler',
     );
   });
 
+  it('refuses to start with two handlers for a job', async () => {
+    await expect(
+      build([FirstEmailHandler, SecondEmailHandler, IssueCertificateHandler, ExpireQuizAttemptsHandler]),
+    ).rejects.toThrow('job "emails/send-email" has 2 handlers: FirstEmailHandler.handle, SecondEmailHandler.send');
+  });
+
   it('dispatches a job by name to the discovered handler', async () => {
-    const moduleRef = await build([FirstEmailHandler, IssueCertificateHandler]);
+    const moduleRef = await build([FirstEmailHandler, IssueCertificateHandler, ExpireQuizAttemptsHandler]);
     const registry = moduleRef.get(JobHandlerRegistry);
     const job = { name: 'send-email', data: { to: 'a@b.c', subject: 's', text: 't' } } as Job;
     await expect(registry.dispatch('emails', job)).resolves.toBe('first:a@b.c');

@@ -22,10 +22,13 @@ export interface IssueCertificatePayload {
   completed_at: string;
 }
 
+/** Payload of `progress` / `expire-quiz-attempts` (a scheduled sweep; it carries nothing). */
+export type ExpireQuizAttemptsPayload = Record<string, never>;
+
 /** Queue → job name → payload. Queues without jobs yet map to an empty object type. */
 export interface JobPayloads {
   emails: { 'send-email': SendEmailPayload };
-  progress: Record<never, never>;
+  progress: { 'expire-quiz-attempts': ExpireQuizAttemptsPayload };
   certificates: { 'issue-certificate': IssueCertificatePayload };
   webhooks: Record<never, never>;
 }
@@ -37,7 +40,7 @@ export type JobPayload<Q extends QueueName, N extends JobName<Q>> = JobPayloads[
 /** The runtime list of every queue and its job names (checked against JobPayloads both ways). */
 export const QUEUE_JOBS = {
   emails: ['send-email'],
-  progress: [],
+  progress: ['expire-quiz-attempts'],
   certificates: ['issue-certificate'],
   webhooks: [],
 } as const satisfies { readonly [Q in QueueName]: readonly JobName<Q>[] };

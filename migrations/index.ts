@@ -5,5 +5,6 @@ import { CreateUsersAndAuth1795550807829 as M1 } from './1795550807829-CreateUse
 import { CreateCatalogAndEnrollments1795552702629 as M2 } from './1795552702629-CreateCatalogAndEnrollments.js';
 import { AddCertificateRequests1795552771465 as M3 } from './1795552771465-AddCertificateRequests.js';
 import { CreateQuizzes1795556191829 as M4 } from './1795556191829-CreateQuizzes.js';
+import { AddCourseTotalQuizzes1795556350778 as M5 } from './1795556350778-AddCourseTotalQuizzes.js';
 
-export const MIGRATIONS: Array<new () => MigrationInterface> = [M0, M1, M2, M3, M4];
+export const MIGRATIONS: Array<new () => MigrationInterface> = [M0, M1, M2, M3, M4, M5];

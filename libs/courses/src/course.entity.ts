@@ -72,6 +72,8 @@ export class Course {
   @Column({ name: 'average_rating', type: 'numeric', precision: 3, scale: 2, default: 0 }) averageRating!: string;
   @Column({ name: 'total_reviews', type: 'integer', default: 0 }) totalReviews!: number;
   @Column({ name: 'enrollment_count', type: 'integer', default: 0 }) enrollmentCount!: number;
+  /** Published quizzes of the course (maintained by the quizzes feature on publish, unpublish and delete). */
+  @Column({ name: 'total_quizzes', type: 'integer', default: 0 }) totalQuizzes!: number;
 
   /** Courses a student must have completed before enrolling (no cycles, no self). */
   @ManyToMany(() => Course)

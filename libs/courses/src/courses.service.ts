@@ -90,7 +90,7 @@ export function toCourseResponse(
     requirements: course.requirements ?? [],
     learning_objectives: course.learningObjectives ?? [],
     total_reviews: course.totalReviews,
-    total_quizzes: 0,
+    total_quizzes: course.totalQuizzes,
     enrollment_count: course.enrollmentCount,
     average_rating: Number(course.averageRating),
     status: course.status,

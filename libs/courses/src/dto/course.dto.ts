@@ -346,7 +346,8 @@ export class CourseResponseDto {
   @ApiProperty({ type: [String] }) requirements!: string[];
   @ApiProperty({ type: [String] }) learning_objectives!: string[];
   @ApiProperty({ type: Number, description: 'Server-maintained' }) total_reviews!: number;
-  @ApiProperty({ type: Number, description: 'Server-maintained' }) total_quizzes!: number;
+  @ApiProperty({ type: Number, description: 'Server-maintained: the number of published quizzes' })
+  total_quizzes!: number;
   @ApiProperty({ type: Number, description: 'Server-maintained' }) enrollment_count!: number;
   @ApiProperty({ type: Number, description: 'Server-maintained; a JSON number', example: 4.5 }) average_rating!: number;
   @ApiProperty({ type: String, nullable: true }) status!: string | null;

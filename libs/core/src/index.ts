@@ -134,5 +134,6 @@ export {
 export { IdempotencyInterceptor } from './idempotency/idempotency.interceptor.js';
 export { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER } from './idempotency/idempotency.constants.js';
 export { uuidParam, PROBLEM_SCHEMA_REF } from './http/params.js';
-export { runSql, type SqlResult } from './database/sql.js';
+export { runSql, pgError, isUniqueViolation, type SqlResult } from './database/sql.js';
 export { Clock, SystemClock, ClockModule } from './runtime/clock.js';
+export { Trim, NotNullWhenPresent } from './http/validation-decorators.js';

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { QueryFailedError, type DataSource, type QueryDeepPartialEntity } from 'typeorm';
-import { AppConfig, CacheService, ProblemException } from '#core';
+import { type DataSource, type QueryDeepPartialEntity } from 'typeorm';
+import { AppConfig, CacheService, ProblemException, isUniqueViolation } from '#core';
 import { Category } from './category.entity.js';
 import { CACHE_NS } from './course-access.js';
 import type {
@@ -12,10 +12,6 @@ import type {
 } from './dto/category.dto.js';
 import { CATEGORY_SLUG_MAX } from './dto/category.dto.js';
 import { slugify } from './slug.js';
-
-function isUniqueViolation(err: unknown): boolean {
-  return err instanceof QueryFailedError && (err.driverError as { code?: string } | undefined)?.code === '23505';
-}
 
 function categoryNotFound(): ProblemException {
   return new ProblemException(404, 'not_found', 'Category not found');

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { type EntityManager, Not, QueryFailedError, type QueryDeepPartialEntity, type Repository } from 'typeorm';
-import { ProblemException, type Role } from '#core';
+import { type EntityManager, Not, type QueryDeepPartialEntity, type Repository } from 'typeorm';
+import { ProblemException, type Role, isUniqueViolation } from '#core';
 import { PasswordService } from './password.service.js';
 import { User } from './user.entity.js';
 
@@ -33,10 +33,6 @@ export interface AdminUserChanges {
   role?: Role;
   isActive?: boolean;
   password?: string;
-}
-
-function isUniqueViolation(err: unknown): boolean {
-  return err instanceof QueryFailedError && (err.driverError as { code?: string } | undefined)?.code === '23505';
 }
 
 /** Users and their credentials. Token issuing/revocation lives in #auth; this lib only bumps token_version. */

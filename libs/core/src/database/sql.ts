@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import { QueryFailedError, type EntityManager } from 'typeorm';
 
 export interface SqlResult<T> {
   rows: T[];
@@ -24,4 +24,17 @@ export async function runSql<T = Record<string, unknown>>(
   } finally {
     if (runner !== manager.queryRunner) await runner.release();
   }
+}
+
+/** What PostgreSQL reported for a failed statement (SQLSTATE, constraint, detail), or undefined for other errors. */
+export function pgError(err: unknown): { code?: string; constraint?: string; detail?: string } | undefined {
+  return err instanceof QueryFailedError
+    ? ((err.driverError as { code?: string; constraint?: string; detail?: string } | undefined) ?? {})
+    : undefined;
+}
+
+/** A unique violation (23505), optionally of one named constraint. */
+export function isUniqueViolation(err: unknown, constraint?: string): boolean {
+  const e = pgError(err);
+  return e?.code === '23505' && (constraint === undefined || e.constraint === constraint);
 }

@@ -5,7 +5,6 @@ import {
   ArrayUnique,
   IsArray,
   IsBoolean,
-  IsDefined,
   IsIn,
   IsInt,
   IsNumber,
@@ -20,10 +19,9 @@ import {
   MaxLength,
   Min,
   ValidateBy,
-  ValidateIf,
   type ValidationOptions,
 } from 'class-validator';
-import { PaginationQueryDto } from '#core';
+import { NotNullWhenPresent, PaginationQueryDto, Trim } from '#core';
 import { DIFFICULTY_LEVELS, type DifficultyLevel } from '../course.entity.js';
 import { SLUG_PATTERN } from '../slug.js';
 
@@ -41,14 +39,7 @@ export const PRICE_MAX = 99_999_999.99;
 export const SEARCH_MAX = 255;
 export const CATEGORY_SLUG_MAX = 100;
 
-const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
 const URL_OPTIONS = { protocols: ['http', 'https'], require_protocol: true, require_tld: false };
-
-/** PATCH: the field may be left out, but an explicit null is 422 (the column is not nullable). */
-const NotNull = (): PropertyDecorator => (target: object, key: string | symbol) => {
-  ValidateIf((_o: unknown, v: unknown) => v !== undefined)(target, key);
-  IsDefined({ message: `${String(key)} cannot be null` })(target, key);
-};
 
 /** A JSON object whose serialization fits in METADATA_MAX_BYTES. */
 function SmallJsonObject(options?: ValidationOptions): PropertyDecorator {
@@ -83,7 +74,7 @@ class CourseFieldsDto {
     description: 'A category slug (GET /categories); unknown → 422 `unknown_category`.',
   })
   @IsOptional()
-  @Transform(trim)
+  @Trim()
   @IsString()
   @MaxLength(CATEGORY_SLUG_MAX)
   category?: string | null;
@@ -95,7 +86,7 @@ class CourseFieldsDto {
 
   @ApiPropertyOptional({ type: String, format: 'uri', maxLength: URL_MAX, nullable: true })
   @IsOptional()
-  @Transform(trim)
+  @Trim()
   @IsString()
   @MaxLength(URL_MAX)
   @IsUrl(URL_OPTIONS, { message: 'thumbnail_url must be an http(s) URL' })
@@ -116,7 +107,7 @@ class CourseFieldsDto {
 
   @ApiPropertyOptional({ type: String, format: 'uri', maxLength: URL_MAX, nullable: true })
   @IsOptional()
-  @Transform(trim)
+  @Trim()
   @IsString()
   @MaxLength(URL_MAX)
   @IsUrl(URL_OPTIONS, { message: 'preview_video_url must be an http(s) URL' })
@@ -132,7 +123,7 @@ class CourseFieldsDto {
 /** POST /courses. Server-maintained fields (is_published, instructor_id, ratings, counts) are 422. */
 export class CreateCourseDto extends CourseFieldsDto {
   @ApiProperty({ minLength: TITLE_MIN, maxLength: TITLE_MAX, example: 'Intro to Python' })
-  @Transform(trim)
+  @Trim()
   @IsString()
   @Length(TITLE_MIN, TITLE_MAX)
   title!: string;
@@ -217,32 +208,32 @@ export class CreateCourseDto extends CourseFieldsDto {
  */
 export class UpdateCourseDto extends CourseFieldsDto {
   @ApiPropertyOptional({ minLength: TITLE_MIN, maxLength: TITLE_MAX })
-  @NotNull()
-  @Transform(trim)
+  @NotNullWhenPresent('title')
+  @Trim()
   @IsString()
   @Length(TITLE_MIN, TITLE_MAX)
   title?: string;
 
   @ApiPropertyOptional({ type: Number, minimum: 0, maximum: PRICE_MAX })
-  @NotNull()
+  @NotNullWhenPresent('price')
   @IsNumber({ maxDecimalPlaces: 2, allowNaN: false, allowInfinity: false })
   @Min(0)
   @Max(PRICE_MAX)
   price?: number;
 
   @ApiPropertyOptional({ minLength: 1, maxLength: 3 })
-  @NotNull()
+  @NotNullWhenPresent('currency')
   @IsString()
   @Length(1, 3)
   currency?: string;
 
   @ApiPropertyOptional()
-  @NotNull()
+  @NotNullWhenPresent('is_free')
   @IsBoolean()
   is_free?: boolean;
 
   @ApiPropertyOptional({ type: [String], maxItems: LIST_MAX_ITEMS })
-  @NotNull()
+  @NotNullWhenPresent('requirements')
   @IsArray()
   @ArrayMaxSize(LIST_MAX_ITEMS)
   @IsString({ each: true })
@@ -250,7 +241,7 @@ export class UpdateCourseDto extends CourseFieldsDto {
   requirements?: string[];
 
   @ApiPropertyOptional({ type: [String], maxItems: LIST_MAX_ITEMS })
-  @NotNull()
+  @NotNullWhenPresent('learning_objectives')
   @IsArray()
   @ArrayMaxSize(LIST_MAX_ITEMS)
   @IsString({ each: true })
@@ -258,7 +249,7 @@ export class UpdateCourseDto extends CourseFieldsDto {
   learning_objectives?: string[];
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Replaces the stored metadata.' })
-  @NotNull()
+  @NotNullWhenPresent('metadata')
   @IsObject()
   @SmallJsonObject()
   metadata?: Record<string, unknown>;
@@ -270,7 +261,7 @@ export class UpdateCourseDto extends CourseFieldsDto {
     description:
       'Replaces the set. Self → 422 `prerequisite_self`; unknown → 422 `unknown_prerequisite`; cycle → 422 `prerequisite_cycle`.',
   })
-  @NotNull()
+  @NotNullWhenPresent('prerequisite_course_ids')
   @IsArray()
   @ArrayMaxSize(PREREQUISITES_MAX)
   @ArrayUnique()

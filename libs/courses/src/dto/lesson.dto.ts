@@ -1,5 +1,4 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
 import {
   IsBoolean,
   IsIn,
@@ -12,9 +11,8 @@ import {
   Max,
   MaxLength,
   Min,
-  ValidateBy,
-  ValidateIf,
 } from 'class-validator';
+import { NotNullWhenPresent, Trim } from '#core';
 import { LESSON_TYPES, type LessonType } from '../lesson.entity.js';
 
 export const LESSON_TITLE_MIN = 3;
@@ -25,26 +23,6 @@ export const LESSON_CONTENT_MAX = 200_000;
 export const VIDEO_URL_MAX = 2048;
 /** PostgreSQL `integer`. */
 const INT_MAX = 2_147_483_647;
-
-/** Trims surrounding whitespace of a string (before validation); other values pass unchanged. */
-const Trim = (): PropertyDecorator =>
-  Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value));
-
-/**
- * PATCH fields whose column cannot be cleared: absent means unchanged, an explicit null is a 422
- * (`not_null`, "'<field>' cannot be null"), any other value goes through the field's validators.
- */
-function NotNullWhenPresent(field: string): PropertyDecorator {
-  const onlyWhenPresent = ValidateIf((o: Record<string, unknown>) => o[field] !== undefined);
-  const notNull = ValidateBy({
-    name: 'notNull',
-    validator: { validate: (value: unknown) => value !== null, defaultMessage: () => `'${field}' cannot be null` },
-  });
-  return (target, key) => {
-    onlyWhenPresent(target, key);
-    notNull(target, key);
-  };
-}
 
 /** POST /courses/{course_id}/lessons. Optional fields accept null (same as absent). */
 export class CreateLessonDto {

@@ -42,6 +42,10 @@ export class ManagedQuestionDto {
 
 type QuestionFields = Pick<QuizQuestion, 'id' | 'questionText' | 'questionType' | 'points' | 'options'>;
 
+/** The fields the manager view reads (an entity, or a raw row selected with these aliases). */
+export type ManagedQuestionFields = QuestionFields &
+  Pick<QuizQuestion, 'quizId' | 'orderIndex' | 'explanation' | 'correctAnswer'>;
+
 /** Fisher–Yates on a copy (crypto-quality randomness is not needed: order is not a secret). */
 export function shuffled<T>(items: readonly T[]): T[] {
   const out = [...items];
@@ -65,7 +69,7 @@ export function toPublicQuestion(q: QuestionFields, shuffleOptions = false): Pub
 }
 
 /** The manager view of a question (answer data included). */
-export function toManagedQuestion(q: QuizQuestion): ManagedQuestionDto {
+export function toManagedQuestion(q: ManagedQuestionFields): ManagedQuestionDto {
   return {
     id: q.id,
     quiz_id: q.quizId,

@@ -4,6 +4,7 @@ import { QuizAttempt } from './quiz-attempt.entity.js';
 import { QuizQuestion } from './quiz-question.entity.js';
 import { Quiz } from './quiz.entity.js';
 import { QuizExpiryHandler } from './quiz-expiry.handler.js';
+import { QuizExpiryService } from './quiz-expiry.service.js';
 
 /** Quiz entities and, where workers run, the expiry sweep (progress / expire-quiz-attempts). */
 @Module({})
@@ -12,8 +13,8 @@ export class QuizzesModule {
     return {
       module: QuizzesModule,
       imports: [TypeOrmModule.forFeature([Quiz, QuizQuestion, QuizAttempt])],
-      providers: opts.workers ? [QuizExpiryHandler] : [],
-      exports: [TypeOrmModule],
+      providers: [QuizExpiryService, ...(opts.workers ? [QuizExpiryHandler] : [])],
+      exports: [TypeOrmModule, QuizExpiryService],
     };
   }
 }

@@ -6,5 +6,6 @@ import { CreateCatalogAndEnrollments1795552702629 as M2 } from './1795552702629-
 import { AddCertificateRequests1795552771465 as M3 } from './1795552771465-AddCertificateRequests.js';
 import { CreateQuizzes1795556191829 as M4 } from './1795556191829-CreateQuizzes.js';
 import { AddCourseTotalQuizzes1795556350778 as M5 } from './1795556350778-AddCourseTotalQuizzes.js';
+import { MaintainCourseQuizCount1795556351778 as M6 } from './1795556351778-MaintainCourseQuizCount.js';
 
-export const MIGRATIONS: Array<new () => MigrationInterface> = [M0, M1, M2, M3, M4, M5];
+export const MIGRATIONS: Array<new () => MigrationInterface> = [M0, M1, M2, M3, M4, M5, M6];

@@ -24,4 +24,10 @@ export function viewerKey(user: AuthUser | undefined): string {
 }
 
 /** Cache namespaces (invalidated on every write that affects them). */
-export const CACHE_NS = { courses: 'courses', lessons: 'lessons', categories: 'categories' } as const;
+export const CACHE_NS = {
+  courses: 'courses',
+  lessons: 'lessons',
+  categories: 'categories',
+  /** Quiz and question reads (#quizzes); listed here so course and lesson deletes, which cascade to quizzes, clear it. */
+  quizzes: 'quizzes',
+} as const;

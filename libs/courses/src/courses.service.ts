@@ -1,12 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import {
-  QueryFailedError,
-  type DataSource,
-  type EntityManager,
-  type QueryDeepPartialEntity,
-  type SelectQueryBuilder,
-} from 'typeorm';
+import { type DataSource, type EntityManager, type QueryDeepPartialEntity, type SelectQueryBuilder } from 'typeorm';
 import {
   AppConfig,
   CacheService,
@@ -16,6 +10,7 @@ import {
   ProblemException,
   type AuthUser,
   type Page,
+  pgError,
 } from '#core';
 import { Category } from './category.entity.js';
 import { canManageCourse, canViewCourse, CACHE_NS, viewerKey } from './course-access.js';
@@ -28,11 +23,11 @@ export const PREREQUISITE_GRAPH_LOCK_KEY = 7_204_311_914;
 const DERIVED_SLUG_ATTEMPTS = 5;
 
 function pgCode(err: unknown): string | undefined {
-  return err instanceof QueryFailedError ? (err.driverError as { code?: string } | undefined)?.code : undefined;
+  return pgError(err)?.code;
 }
 
 function pgDetail(err: unknown): string {
-  return err instanceof QueryFailedError ? String((err.driverError as { detail?: string }).detail ?? '') : '';
+  return pgError(err)?.detail ?? '';
 }
 
 export function courseNotFound(): ProblemException {
@@ -364,7 +359,7 @@ export class CoursesService {
 
   /** Every course write: course and lesson caches, and category counts. */
   private async invalidate(): Promise<void> {
-    await this.cache?.invalidate(CACHE_NS.courses, CACHE_NS.lessons, CACHE_NS.categories);
+    await this.cache?.invalidate(CACHE_NS.courses, CACHE_NS.lessons, CACHE_NS.categories, CACHE_NS.quizzes);
   }
 
   private unwrap(result: Lookup): CourseResponseDto {

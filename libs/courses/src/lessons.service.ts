@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { QueryFailedError, type EntityManager, type Repository } from 'typeorm';
-import { AppConfig, CacheService, ProblemException, type AuthUser } from '#core';
+import { type EntityManager, type Repository } from 'typeorm';
+import { AppConfig, CacheService, ProblemException, type AuthUser, isUniqueViolation } from '#core';
 import { CACHE_NS, canManageCourse, canViewCourse, viewerKey } from './course-access.js';
 import { Course } from './course.entity.js';
 import type { CreateLessonDto, LessonListResponseDto, LessonResponseDto, UpdateLessonDto } from './dto/lesson.dto.js';
@@ -71,9 +71,7 @@ const orderConflict = (): ProblemException =>
   new ProblemException(409, 'order_conflict', 'Lesson already exists or order index conflicts');
 
 function isOrderConflict(err: unknown): boolean {
-  if (!(err instanceof QueryFailedError)) return false;
-  const driverError = err.driverError as { code?: string; constraint?: string } | undefined;
-  return driverError?.code === '23505' && driverError.constraint === ORDER_CONSTRAINT;
+  return isUniqueViolation(err, ORDER_CONSTRAINT);
 }
 
 /** The video_url sent (video_link is the original API's alias): undefined when neither was. */
@@ -295,6 +293,6 @@ export class LessonsService {
   }
 
   private invalidate(): Promise<void> {
-    return this.cache.invalidate(CACHE_NS.lessons, CACHE_NS.courses);
+    return this.cache.invalidate(CACHE_NS.lessons, CACHE_NS.courses, CACHE_NS.quizzes);
   }
 }

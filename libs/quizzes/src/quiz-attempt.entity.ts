@@ -43,8 +43,9 @@ export interface StoredAnswer {
 })
 // The expiry sweep: in-progress attempts by deadline.
 @Index('idx_quiz_attempts_deadline', ['deadlineAt'], { where: "status = 'in_progress'" })
-// A manager's attempt list of a quiz (e.g. those awaiting grading).
-@Index('idx_quiz_attempts_quiz_status', ['quizId', 'status', 'submittedAt'])
+// A manager's attempt list of a quiz, newest first: all, or by status (e.g. those awaiting grading).
+@Index('idx_quiz_attempts_quiz_started', ['quizId', 'startedAt'])
+@Index('idx_quiz_attempts_quiz_status_started', ['quizId', 'status', 'startedAt'])
 @Index('idx_quiz_attempts_enrollment', ['enrollmentId'])
 export class QuizAttempt {
   @PrimaryGeneratedColumn('uuid') id!: string;

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { JobProducer } from '#core';
 import { QUIZ_EXPIRY_SCHEDULER_ID, QuizExpiryService } from '#quizzes';
 import {
@@ -14,19 +13,13 @@ import {
   type TestApp,
 } from '#testing';
 import { queueBackends, until } from './queue-test-utils.js';
+import { seedQuizCourse, submittedEvents, type SeededQuizCourse } from './quiz-fixtures.js';
 
 const MINUTE = 60_000;
 const GRACE_MS = 10_000; // QUIZ_SUBMIT_GRACE_SECONDS default
 
-// ── Fixtures (SQL: the quiz and question endpoints belong to another suite) ──────────────────────
-interface Seeded {
-  courseId: string;
-  lessonId: string;
-  quizId: string;
-  tfId: string;
-  student: TestActor;
-  enrollmentId: string;
-}
+/** tfId: the quiz's only question. */
+type Seeded = SeededQuizCourse & { tfId: string };
 
 /** A published one-lesson course, a quiz on it with one true/false question ("true", 1 point), an enrolled student. */
 async function seed(
@@ -34,37 +27,18 @@ async function seed(
   owner: TestActor,
   opts: { time_limit_minutes?: number | null; max_attempts?: number | null } = {},
 ): Promise<Seeded> {
-  const tag = randomUUID().slice(0, 8);
-  const [{ id: courseId }] = await t.db.query<{ id: string }>(
-    'INSERT INTO courses (title, slug, instructor_id, is_published) VALUES ($1, $2, $3, true) RETURNING id',
-    [`Timed ${tag}`, `timed-${tag}`, owner.user.id],
-  );
-  const [{ id: lessonId }] = await t.db.query<{ id: string }>(
-    `INSERT INTO lessons (course_id, title, slug, lesson_type, order_index) VALUES ($1, 'L', 'l', 'text', 0) RETURNING id`,
-    [courseId],
-  );
-  const [{ id: quizId }] = await t.db.query<{ id: string }>(
-    `INSERT INTO quizzes (course_id, lesson_id, title, time_limit_minutes, max_attempts, is_published)
-     VALUES ($1, $2, 'Timed quiz', $3, $4, true) RETURNING id`,
-    [
-      courseId,
-      lessonId,
-      opts.time_limit_minutes === undefined ? 10 : opts.time_limit_minutes,
-      opts.max_attempts ?? null,
-    ],
-  );
-  const [{ id: tfId }] = await t.db.query<{ id: string }>(
-    `INSERT INTO quiz_questions (quiz_id, question_text, question_type, points, order_index, correct_answer)
-     VALUES ($1, 'Is it?', 'true_false', 1, 0, 'true') RETURNING id`,
-    [quizId],
-  );
-  const student = await createActor(t, 'student', 'time');
-  const [{ id: enrollmentId }] = await t.db.query<{ id: string }>(
-    `INSERT INTO enrollments (student_id, course_id, status, enrolled_at, started_at, total_lessons_count)
-     VALUES ($1, $2, 'active', now(), now(), 1) RETURNING id`,
-    [student.user.id, courseId],
-  );
-  return { courseId, lessonId, quizId, tfId, student, enrollmentId };
+  const s = await seedQuizCourse(t, 'time', owner, {
+    settings: {
+      time_limit_minutes: opts.time_limit_minutes === undefined ? 10 : opts.time_limit_minutes,
+      max_attempts: opts.max_attempts ?? null,
+      // the column defaults (the fixture's are false)
+      shuffle_questions: true,
+      shuffle_options: true,
+    },
+    specs: [{ type: 'true_false', points: 1, correct_answer: 'true' }],
+    title: 'Timed quiz',
+  });
+  return { ...s, tfId: s.questions[0]!.id };
 }
 
 const attemptRow = async (t: TestApp, id: string): Promise<Record<string, unknown>> =>
@@ -75,11 +49,6 @@ const attemptRow = async (t: TestApp, id: string): Promise<Record<string, unknow
       [id],
     )
   )[0]!;
-
-const submittedEvents = (t: TestApp, attemptId: string): Promise<Array<{ payload: Record<string, unknown> }>> =>
-  t.db.query("SELECT payload FROM outbox_events WHERE event_type = 'quiz.submitted' AND payload->>'attempt_id' = $1", [
-    attemptId,
-  ]);
 
 describe('quiz attempts: server-owned time', () => {
   let t: TestApp;

@@ -1,34 +1,19 @@
-import { randomUUID } from 'node:crypto';
 import type { Role } from '#core';
 import { callApi, createActor, createTestApp, type JsonResponse, type TestActor, type TestApp } from '#testing';
-
-const NO_ID = '00000000-0000-4000-8000-000000000000';
-
-// ── Fixtures (SQL: the quiz and question endpoints belong to another suite) ──────────────────────
-type QType = 'multiple_choice' | 'multiple_response' | 'true_false' | 'short_answer' | 'essay';
-interface QuestionSpec {
-  type: QType;
-  points?: number;
-  options?: Array<{ text: string; correct?: boolean }>;
-  correct_answer?: string | null;
-  explanation?: string | null;
-}
-interface SeededQuestion {
-  id: string;
-  type: QType;
-  optionIds: string[];
-  correctOptionIds: string[];
-  correctAnswer: string | null;
-}
-interface QuizSettings {
-  time_limit_minutes?: number | null;
-  passing_score?: number;
-  max_attempts?: number | null;
-  shuffle_questions?: boolean;
-  shuffle_options?: boolean;
-  show_correct_answers?: boolean;
-  is_published?: boolean;
-}
+import {
+  countOf,
+  makeStaff,
+  NO_ID,
+  secretKeysIn,
+  seedEnrollment as insertEnrollment,
+  seedQuiz as insertQuiz,
+  seedQuizCourse,
+  submittedEvents,
+  type QuestionSpec,
+  type QuizSettings,
+  type SeededQuestion,
+  type SeededQuizCourse,
+} from './quiz-fixtures.js';
 
 /** Every auto-graded type, 7.50 points in all. */
 const FULL: QuestionSpec[] = [
@@ -48,27 +33,6 @@ const FULL: QuestionSpec[] = [
   { type: 'short_answer', points: 1.5, correct_answer: 'Paris', explanation: 'Capital of France' },
 ];
 
-/** The keys a student must not see before grading (or ever, when show_correct_answers is off). */
-const SECRET_KEYS = [
-  'is_correct',
-  'points_earned',
-  'correct_option_id',
-  'correct_option_ids',
-  'correct_answer',
-  'explanation',
-];
-
-function secretKeysIn(value: unknown, path = '$'): string[] {
-  if (Array.isArray(value)) return value.flatMap((v, i) => secretKeysIn(v, `${path}[${i}]`));
-  if (value && typeof value === 'object') {
-    return Object.entries(value).flatMap(([k, v]) => [
-      ...(SECRET_KEYS.includes(k) ? [`${path}.${k}`] : []),
-      ...secretKeysIn(v, `${path}.${k}`),
-    ]);
-  }
-  return [];
-}
-
 /** Right answers to seeded questions (essays: a text). */
 function rightAnswers(questions: SeededQuestion[]): Array<Record<string, unknown>> {
   return questions.map((q) => {
@@ -87,7 +51,6 @@ function rightAnswers(questions: SeededQuestion[]): Array<Record<string, unknown
 
 describe('/quizzes/{quiz_id}/attempts', () => {
   let t: TestApp;
-  let seq = 0;
   let admin: TestActor;
   let owner: TestActor;
   let otherInstructor: TestActor;
@@ -95,110 +58,20 @@ describe('/quizzes/{quiz_id}/attempts', () => {
   const makeUser = (role: Role): Promise<TestActor> => createActor(t, role, 'att');
   const api = (method: string, path: string, who?: TestActor, body?: unknown): Promise<JsonResponse> =>
     callApi(t, method, path, body, who?.token);
-  const count = async (sql: string, params: unknown[] = []): Promise<number> =>
-    Number((await t.db.query<{ n: string }>(sql, params))[0]!.n);
+  const count = (sql: string, params?: unknown[]): Promise<number> => countOf(t, sql, params);
 
-  async function seedCourse(lessons = 1): Promise<{ courseId: string; lessonIds: string[] }> {
-    seq += 1;
-    const [{ id: courseId }] = await t.db.query<{ id: string }>(
-      'INSERT INTO courses (title, slug, instructor_id, is_published) VALUES ($1, $2, $3, true) RETURNING id',
-      [`Quiz course ${seq}`, `att-course-${seq}-${randomUUID().slice(0, 8)}`, owner.user.id],
-    );
-    const lessonIds: string[] = [];
-    for (let i = 0; i < lessons; i += 1) {
-      const [{ id }] = await t.db.query<{ id: string }>(
-        `INSERT INTO lessons (course_id, title, slug, lesson_type, order_index) VALUES ($1, $2, $3, 'text', $4)
-         RETURNING id`,
-        [courseId, `Lesson ${i}`, `lesson-${i}`, i],
-      );
-      lessonIds.push(id);
-    }
-    return { courseId, lessonIds };
-  }
-
-  async function seedQuiz(
+  const seedQuiz = (
     courseId: string,
     lessonId: string,
     settings: QuizSettings = {},
     specs: QuestionSpec[] = FULL,
-  ): Promise<{ quizId: string; questions: SeededQuestion[] }> {
-    const [{ id: quizId }] = await t.db.query<{ id: string }>(
-      `INSERT INTO quizzes (course_id, lesson_id, title, time_limit_minutes, passing_score, max_attempts,
-         shuffle_questions, shuffle_options, show_correct_answers, is_published)
-       VALUES ($1, $2, 'A quiz', $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-      [
-        courseId,
-        lessonId,
-        settings.time_limit_minutes ?? null,
-        settings.passing_score ?? 70,
-        settings.max_attempts ?? null,
-        settings.shuffle_questions ?? false,
-        settings.shuffle_options ?? false,
-        settings.show_correct_answers ?? true,
-        settings.is_published ?? true,
-      ],
-    );
-    const questions: SeededQuestion[] = [];
-    for (const [i, spec] of specs.entries()) {
-      const options = spec.options?.map((o) => ({
-        option_id: randomUUID(),
-        option_text: o.text,
-        is_correct: !!o.correct,
-      }));
-      const [{ id }] = await t.db.query<{ id: string }>(
-        `INSERT INTO quiz_questions (quiz_id, question_text, question_type, points, order_index, explanation, options,
-           correct_answer)
-         VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8) RETURNING id`,
-        [
-          quizId,
-          `Question ${i}`,
-          spec.type,
-          spec.points ?? 1,
-          i,
-          spec.explanation ?? null,
-          options ? JSON.stringify(options) : null,
-          spec.correct_answer ?? null,
-        ],
-      );
-      questions.push({
-        id,
-        type: spec.type,
-        optionIds: options?.map((o) => o.option_id) ?? [],
-        correctOptionIds: options?.filter((o) => o.is_correct).map((o) => o.option_id) ?? [],
-        correctAnswer: spec.correct_answer ?? null,
-      });
-    }
-    return { quizId, questions };
-  }
-
-  async function seedEnrollment(studentId: string, courseId: string, status = 'active'): Promise<string> {
-    const [{ id }] = await t.db.query<{ id: string }>(
-      `INSERT INTO enrollments (student_id, course_id, status, enrolled_at, started_at, total_lessons_count)
-       VALUES ($1, $2, $3, now(), now(), (SELECT count(*) FROM lessons WHERE course_id = $2)) RETURNING id`,
-      [studentId, courseId, status],
-    );
-    return id;
-  }
+  ): Promise<{ quizId: string; questions: SeededQuestion[] }> => insertQuiz(t, courseId, lessonId, settings, specs);
+  const seedEnrollment = (studentId: string, courseId: string, status?: string): Promise<string> =>
+    insertEnrollment(t, studentId, courseId, status);
 
   /** A course of `lessons` lessons, a quiz on the first one, and an enrolled student. */
-  async function setup(
-    settings: QuizSettings = {},
-    specs: QuestionSpec[] = FULL,
-    lessons = 2,
-  ): Promise<{
-    courseId: string;
-    lessonIds: string[];
-    quizId: string;
-    questions: SeededQuestion[];
-    student: TestActor;
-    enrollmentId: string;
-  }> {
-    const { courseId, lessonIds } = await seedCourse(lessons);
-    const { quizId, questions } = await seedQuiz(courseId, lessonIds[0]!, settings, specs);
-    const student = await makeUser('student');
-    const enrollmentId = await seedEnrollment(student.user.id, courseId);
-    return { courseId, lessonIds, quizId, questions, student, enrollmentId };
-  }
+  const setup = (settings: QuizSettings = {}, specs: QuestionSpec[] = FULL, lessons = 2): Promise<SeededQuizCourse> =>
+    seedQuizCourse(t, 'att', owner, { settings, specs, lessons });
 
   const start = (who: TestActor | undefined, quizId: string): Promise<JsonResponse> =>
     api('POST', `/quizzes/${quizId}/attempts`, who);
@@ -216,17 +89,10 @@ describe('/quizzes/{quiz_id}/attempts', () => {
         [id],
       )
     )[0]!;
-  const submittedEvents = (attemptId: string): Promise<Array<{ payload: Record<string, unknown> }>> =>
-    t.db.query(
-      "SELECT payload FROM outbox_events WHERE event_type = 'quiz.submitted' AND payload->>'attempt_id' = $1",
-      [attemptId],
-    );
 
   beforeAll(async () => {
     t = await createTestApp({ workers: false });
-    admin = await makeUser('admin');
-    owner = await makeUser('instructor');
-    otherInstructor = await makeUser('instructor');
+    ({ admin, owner, other: otherInstructor } = await makeStaff(t, 'att'));
   });
   afterAll(async () => {
     await t?.close();
@@ -326,6 +192,17 @@ describe('/quizzes/{quiz_id}/attempts', () => {
       await seedEnrollment(done.user.id, courseId, 'completed');
       expect((await start(done, quizId)).status).toBe(201);
       expect(await count('SELECT count(*) AS n FROM quiz_attempts WHERE quiz_id = $1', [quizId])).toBe(1);
+    });
+
+    it('a published quiz of an unpublished course is closed to students (start and GET /start), not to its manager', async () => {
+      const { quizId, courseId, student } = await setup();
+      await t.db.query('UPDATE courses SET is_published = false WHERE id = $1', [courseId]);
+      const res = await start(student, quizId);
+      expect(res.status).toBe(403);
+      expect(res.body).toMatchObject({ code: 'quiz_not_published' });
+      expect((await api('GET', `/quizzes/${quizId}/attempts/start`, student)).status).toBe(403);
+      expect((await api('GET', `/quizzes/${quizId}/attempts/start`, owner)).status).toBe(200);
+      expect(await count('SELECT count(*) AS n FROM quiz_attempts WHERE quiz_id = $1', [quizId])).toBe(0);
     });
 
     it('403 attempt_in_progress (with attempt_id) while one is in progress; max_attempts counts every attempt', async () => {
@@ -587,7 +464,7 @@ describe('/quizzes/{quiz_id}/attempts', () => {
       });
       expect(answers[3]).toMatchObject({ answer_text: 'paris', is_correct: true, points_earned: 1.5 });
 
-      const events = await submittedEvents(attemptId);
+      const events = await submittedEvents(t, attemptId);
       expect(events).toHaveLength(1);
       expect(events[0]!.payload).toEqual({
         attempt_id: attemptId,
@@ -652,7 +529,7 @@ describe('/quizzes/{quiz_id}/attempts', () => {
       const winner = results.find((r) => r.status === 200)!;
       expect((await attemptRow(next)).score).toBe(winner.body.score);
       expect(results.find((r) => r.status === 403)!.body.code).toBe('attempt_already_submitted');
-      expect(await submittedEvents(next)).toHaveLength(1);
+      expect(await submittedEvents(t, next)).toHaveLength(1);
     });
 
     it('a pass completes the lesson and (single-lesson course) the enrollment; a fail does not', async () => {
@@ -781,7 +658,7 @@ describe('/quizzes/{quiz_id}/attempts', () => {
         expect(res.status).toBe(400);
         expect(res.body).toMatchObject({ code: 'invalid_answer', detail });
         expect(await attemptRow(attemptId)).toMatchObject({ status: 'in_progress', score: null, answers: [] });
-        expect(await submittedEvents(attemptId)).toHaveLength(0);
+        expect(await submittedEvents(t, attemptId)).toHaveLength(0);
       });
 
       it.each<[string, unknown]>([

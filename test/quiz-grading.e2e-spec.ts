@@ -1,22 +1,16 @@
-import { randomUUID } from 'node:crypto';
-import { callApi, createActor, createTestApp, type JsonResponse, type TestActor, type TestApp } from '#testing';
-
-const NO_ID = '00000000-0000-4000-8000-000000000000';
-
-// ── Fixtures (SQL: the quiz and question endpoints belong to another suite) ──────────────────────
-type QType = 'multiple_choice' | 'multiple_response' | 'true_false' | 'short_answer' | 'essay';
-interface QuestionSpec {
-  type: QType;
-  points: number;
-  options?: Array<{ text: string; correct?: boolean }>;
-  correct_answer?: string | null;
-}
-interface SeededQuestion {
-  id: string;
-  type: QType;
-  optionIds: string[];
-  correctOptionIds: string[];
-}
+import { callApi, createTestApp, type JsonResponse, type TestActor, type TestApp } from '#testing';
+import {
+  countOf,
+  insertQuestion,
+  makeStaff,
+  NO_ID,
+  outboxEvents,
+  secretKeysIn,
+  seedQuizCourse,
+  type QuestionSpec,
+  type SeededQuestion,
+  type SeededQuizCourse,
+} from './quiz-fixtures.js';
 
 /** Every question type: 10.50 points, 3 of them for the essay. */
 const ALL_TYPES: QuestionSpec[] = [
@@ -31,99 +25,27 @@ const ALL_TYPES: QuestionSpec[] = [
   { type: 'essay', points: 3 },
 ];
 
-const SECRET_KEYS = [
-  'is_correct',
-  'points_earned',
-  'correct_option_id',
-  'correct_option_ids',
-  'correct_answer',
-  'explanation',
-];
-function secretKeysIn(value: unknown): string[] {
-  if (Array.isArray(value)) return value.flatMap((v) => secretKeysIn(v));
-  if (value && typeof value === 'object') {
-    return Object.entries(value).flatMap(([k, v]) => [...(SECRET_KEYS.includes(k) ? [k] : []), ...secretKeysIn(v)]);
-  }
-  return [];
-}
-
 describe('quiz scoring and essay grading', () => {
   let t: TestApp;
-  let seq = 0;
   let admin: TestActor;
   let owner: TestActor;
   let otherInstructor: TestActor;
 
   const api = (method: string, path: string, who?: TestActor, body?: unknown): Promise<JsonResponse> =>
     callApi(t, method, path, body, who?.token);
-  const count = async (sql: string, params: unknown[] = []): Promise<number> =>
-    Number((await t.db.query<{ n: string }>(sql, params))[0]!.n);
+  const count = (sql: string, params?: unknown[]): Promise<number> => countOf(t, sql, params);
 
-  async function addQuestion(quizId: string, spec: QuestionSpec, order: number): Promise<SeededQuestion> {
-    const options = spec.options?.map((o) => ({
-      option_id: randomUUID(),
-      option_text: o.text,
-      is_correct: !!o.correct,
-    }));
-    const [{ id }] = await t.db.query<{ id: string }>(
-      `INSERT INTO quiz_questions (quiz_id, question_text, question_type, points, order_index, options, correct_answer,
-         explanation)
-       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, 'Why') RETURNING id`,
-      [
-        quizId,
-        `Question ${order}`,
-        spec.type,
-        spec.points,
-        order,
-        options ? JSON.stringify(options) : null,
-        spec.correct_answer ?? null,
-      ],
-    );
-    return {
-      id,
-      type: spec.type,
-      optionIds: options?.map((o) => o.option_id) ?? [],
-      correctOptionIds: options?.filter((o) => o.is_correct).map((o) => o.option_id) ?? [],
-    };
-  }
+  /** Every question here is stored with the explanation 'Why'. */
+  const withWhy = (spec: QuestionSpec): QuestionSpec => ({ ...spec, explanation: 'Why' });
+  const addQuestion = (quizId: string, spec: QuestionSpec, order: number): Promise<SeededQuestion> =>
+    insertQuestion(t, quizId, withWhy(spec), order);
 
   /** A published one-lesson course, a quiz of `specs` on it, and an enrolled student. */
-  async function setup(
+  const setup = (
     settings: { passing_score?: number; show_correct_answers?: boolean } = {},
     specs: QuestionSpec[] = ALL_TYPES,
-  ): Promise<{
-    courseId: string;
-    lessonId: string;
-    quizId: string;
-    questions: SeededQuestion[];
-    student: TestActor;
-    enrollmentId: string;
-  }> {
-    seq += 1;
-    const [{ id: courseId }] = await t.db.query<{ id: string }>(
-      'INSERT INTO courses (title, slug, instructor_id, is_published) VALUES ($1, $2, $3, true) RETURNING id',
-      [`Graded ${seq}`, `graded-${seq}-${randomUUID().slice(0, 8)}`, owner.user.id],
-    );
-    const [{ id: lessonId }] = await t.db.query<{ id: string }>(
-      `INSERT INTO lessons (course_id, title, slug, lesson_type, order_index) VALUES ($1, 'L', 'l', 'text', 0) RETURNING id`,
-      [courseId],
-    );
-    const [{ id: quizId }] = await t.db.query<{ id: string }>(
-      `INSERT INTO quizzes (course_id, lesson_id, title, passing_score, shuffle_questions, shuffle_options,
-         show_correct_answers, is_published)
-       VALUES ($1, $2, 'Graded quiz', $3, false, false, $4, true) RETURNING id`,
-      [courseId, lessonId, settings.passing_score ?? 70, settings.show_correct_answers ?? true],
-    );
-    const questions: SeededQuestion[] = [];
-    for (const [i, spec] of specs.entries()) questions.push(await addQuestion(quizId, spec, i));
-    const student = await createActor(t, 'student', 'grade');
-    const [{ id: enrollmentId }] = await t.db.query<{ id: string }>(
-      `INSERT INTO enrollments (student_id, course_id, status, enrolled_at, started_at, total_lessons_count)
-       VALUES ($1, $2, 'active', now(), now(), 1) RETURNING id`,
-      [student.user.id, courseId],
-    );
-    return { courseId, lessonId, quizId, questions, student, enrollmentId };
-  }
+  ): Promise<SeededQuizCourse> =>
+    seedQuizCourse(t, 'grade', owner, { settings, specs: specs.map(withWhy), title: 'Graded quiz' });
 
   const startAttempt = async (who: TestActor, quizId: string): Promise<string> => {
     const res = await api('POST', `/quizzes/${quizId}/attempts`, who);
@@ -143,10 +65,7 @@ describe('quiz scoring and essay grading', () => {
       )
     )[0]!;
   const events = (type: string, attemptId: string): Promise<Array<{ payload: Record<string, unknown> }>> =>
-    t.db.query("SELECT payload FROM outbox_events WHERE event_type = $1 AND payload->>'attempt_id' = $2", [
-      type,
-      attemptId,
-    ]);
+    outboxEvents(t, type, attemptId);
   const lessonCompleted = async (enrollmentId: string, lessonId: string): Promise<boolean> =>
     (
       await t.db.query(
@@ -157,9 +76,7 @@ describe('quiz scoring and essay grading', () => {
 
   beforeAll(async () => {
     t = await createTestApp({ workers: false });
-    admin = await createActor(t, 'admin', 'grade');
-    owner = await createActor(t, 'instructor', 'grade');
-    otherInstructor = await createActor(t, 'instructor', 'grade');
+    ({ admin, owner, other: otherInstructor } = await makeStaff(t, 'grade'));
   });
   afterAll(async () => {
     await t?.close();

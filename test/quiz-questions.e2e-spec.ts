@@ -1,14 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import type { Role } from '#core';
-import { type User } from '#users';
-import { callApi, createActor, createTestApp, type JsonResponse, type TestApp } from '#testing';
+import { createTestApp, type JsonResponse, type TestApp } from '#testing';
+import {
+  callAs,
+  countOf,
+  EVERYONE,
+  makeActors,
+  makeCourseWithStudent,
+  makeLesson,
+  NON_MANAGERS,
+  secretPaths,
+  WRITE_STATUS,
+  type Actors,
+  type Who,
+} from './quiz-fixtures.js';
 
-interface Actor {
-  user: User;
-  token: string;
-}
-/** student: enrolled in the courses; outsider: a student who is not. */
-type Who = 'anonymous' | 'student' | 'outsider' | 'other' | 'owner' | 'admin';
 type Body = Record<string, unknown>;
 interface Question extends Body {
   id: string;
@@ -16,17 +21,6 @@ interface Question extends Body {
   options: Array<{ option_id: string; option_text: string; is_correct?: boolean }> | null;
 }
 
-const EVERYONE: Who[] = ['anonymous', 'student', 'outsider', 'other', 'owner', 'admin'];
-const NON_MANAGERS: Who[] = ['anonymous', 'student', 'outsider', 'other'];
-const WRITE_STATUS: Record<Who, number> = {
-  anonymous: 401,
-  student: 403,
-  outsider: 403,
-  other: 403,
-  owner: 0,
-  admin: 0,
-};
-const SECRET_KEYS = ['is_correct', 'correct_answer', 'explanation', 'correct_option_ids'];
 const MANAGED_KEYS = [
   'id',
   'quiz_id',
@@ -39,18 +33,6 @@ const MANAGED_KEYS = [
   'correct_answer',
 ].sort();
 const PUBLIC_KEYS = ['id', 'question_text', 'question_type', 'points', 'options'].sort();
-
-/** Every path in a JSON value whose key is one of the answer-revealing names. */
-function secretPaths(value: unknown, path = '$'): string[] {
-  if (Array.isArray(value)) return value.flatMap((v, i) => secretPaths(v, `${path}[${i}]`));
-  if (value && typeof value === 'object') {
-    return Object.entries(value).flatMap(([k, v]) => [
-      ...(SECRET_KEYS.includes(k) ? [`${path}.${k}`] : []),
-      ...secretPaths(v, `${path}.${k}`),
-    ]);
-  }
-  return [];
-}
 
 /** Valid bodies of each type. */
 const VALID: Record<string, Body> = {
@@ -87,35 +69,17 @@ const VALID: Record<string, Body> = {
 describe('quiz questions', () => {
   let t: TestApp;
   let seq = 0;
-  const actors = {} as Record<Exclude<Who, 'anonymous'>, Actor>;
-  const token = (who: Who): string | undefined => (who === 'anonymous' ? undefined : actors[who].token);
+  let actors: Actors;
   const api = (method: string, path: string, who: Who, body?: unknown): Promise<JsonResponse> =>
-    callApi(t, method, path, body, token(who));
-  const makeUser = (role: Role): Promise<Actor> => createActor(t, role, 'questions');
+    callAs(t, actors, method, path, who, body);
 
-  async function makeCourse(published: boolean, instructorId = actors.owner.user.id): Promise<string> {
-    seq += 1;
-    const [row] = await t.db.query<{ id: string }>(
-      'INSERT INTO courses (title, slug, instructor_id, is_published) VALUES ($1, $2, $3, $4) RETURNING id',
-      [`Course ${seq}`, `questions-course-${seq}-${randomUUID().slice(0, 8)}`, instructorId, published],
-    );
-    await t.db.query('INSERT INTO enrollments (student_id, course_id) VALUES ($1, $2)', [
-      actors.student.user.id,
-      row!.id,
-    ]);
-    return row!.id;
-  }
+  const makeCourse = (published: boolean, instructorId = actors.owner.user.id): Promise<string> =>
+    makeCourseWithStudent(t, 'questions', { published, instructorId, studentId: actors.student.user.id });
 
   /** A quiz (made through the API) with `questions` valid true/false questions, published on request. */
   async function makeQuiz(courseId: string, opts: { published?: boolean; questions?: number } = {}): Promise<string> {
-    const [lesson] = await t.db.query<{ id: string }>(
-      `INSERT INTO lessons (course_id, title, slug, lesson_type, order_index)
-       VALUES ($1, 'Lesson', 'lesson', 'quiz', (SELECT coalesce(max(order_index), 0) + 1 FROM lessons WHERE course_id = $1))
-       RETURNING id`,
-      [courseId],
-    );
     const res = await api('POST', `/courses/${courseId}/quizzes`, 'admin', {
-      lesson_id: lesson!.id,
+      lesson_id: await makeLesson(t, courseId, 'quiz'),
       title: `Quiz ${++seq}`,
     });
     expect(res.status).toBe(201);
@@ -143,15 +107,10 @@ describe('quiz questions', () => {
     return res.body as Question;
   }
 
-  async function count(quizId?: string): Promise<number> {
-    const [row] = await t.db.query<{ n: number }>(
-      quizId
-        ? 'SELECT count(*)::int AS n FROM quiz_questions WHERE quiz_id = $1'
-        : 'SELECT count(*)::int AS n FROM quiz_questions',
-      quizId ? [quizId] : [],
-    );
-    return row!.n;
-  }
+  const count = (quizId?: string): Promise<number> =>
+    quizId
+      ? countOf(t, 'SELECT count(*)::int AS n FROM quiz_questions WHERE quiz_id = $1', [quizId])
+      : countOf(t, 'SELECT count(*)::int AS n FROM quiz_questions');
 
   async function dbQuestion(id: string): Promise<Body | undefined> {
     const [row] = await t.db.query('SELECT * FROM quiz_questions WHERE id = $1', [id]);
@@ -177,11 +136,7 @@ describe('quiz questions', () => {
 
   beforeAll(async () => {
     t = await createTestApp({ workers: false });
-    actors.admin = await makeUser('admin');
-    actors.owner = await makeUser('instructor');
-    actors.other = await makeUser('instructor');
-    actors.student = await makeUser('student');
-    actors.outsider = await makeUser('student');
+    actors = await makeActors(t, 'questions');
   });
   afterAll(async () => {
     await t?.close();

@@ -1,41 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import type { Role } from '#core';
-import { type User } from '#users';
 import { callApi, createActor, createTestApp, testRedisUrl, type JsonResponse, type TestApp } from '#testing';
+import {
+  callAs,
+  countOf,
+  EVERYONE,
+  insertCourse,
+  makeActors,
+  makeCourseWithStudent,
+  makeLesson as insertLesson,
+  NON_MANAGERS,
+  secretPaths,
+  WRITE_STATUS,
+  type Actors,
+  type Who,
+} from './quiz-fixtures.js';
 
-interface Actor {
-  user: User;
-  token: string;
-}
-/** student: enrolled in the courses; outsider: a student who is not. */
-type Who = 'anonymous' | 'student' | 'outsider' | 'other' | 'owner' | 'admin';
 type QuizBody = Record<string, unknown> & { id: string };
-
-const EVERYONE: Who[] = ['anonymous', 'student', 'outsider', 'other', 'owner', 'admin'];
-const NON_MANAGERS: Who[] = ['anonymous', 'student', 'outsider', 'other'];
-/** Expected status of a manager-only write for each caller (0: allowed). */
-const WRITE_STATUS: Record<Who, number> = {
-  anonymous: 401,
-  student: 403,
-  outsider: 403,
-  other: 403,
-  owner: 0,
-  admin: 0,
-};
-const SECRET_KEYS = ['is_correct', 'correct_answer', 'explanation', 'correct_option_ids'];
-
-/** Every path in a JSON value whose key is one of the answer-revealing names. */
-function secretPaths(value: unknown, path = '$'): string[] {
-  if (Array.isArray(value)) return value.flatMap((v, i) => secretPaths(v, `${path}[${i}]`));
-  if (value && typeof value === 'object') {
-    return Object.entries(value).flatMap(([k, v]) => [
-      ...(SECRET_KEYS.includes(k) ? [`${path}.${k}`] : []),
-      ...secretPaths(v, `${path}.${k}`),
-    ]);
-  }
-  return [];
-}
 
 const QUIZ_KEYS = [
   'id',
@@ -71,35 +52,13 @@ const SUMMARY_KEYS = [
 describe('quizzes', () => {
   let t: TestApp;
   let seq = 0;
-  const actors = {} as Record<Exclude<Who, 'anonymous'>, Actor>;
-  const token = (who: Who): string | undefined => (who === 'anonymous' ? undefined : actors[who].token);
+  let actors: Actors;
   const api = (method: string, path: string, who: Who, body?: unknown): Promise<JsonResponse> =>
-    callApi(t, method, path, body, token(who));
+    callAs(t, actors, method, path, who, body);
 
-  const makeUser = (role: Role): Promise<Actor> => createActor(t, role, 'quizzes');
-
-  async function makeCourse(published: boolean, instructorId = actors.owner.user.id): Promise<string> {
-    seq += 1;
-    const [row] = await t.db.query<{ id: string }>(
-      'INSERT INTO courses (title, slug, instructor_id, is_published) VALUES ($1, $2, $3, $4) RETURNING id',
-      [`Course ${seq}`, `quizzes-course-${seq}-${randomUUID().slice(0, 8)}`, instructorId, published],
-    );
-    await t.db.query('INSERT INTO enrollments (student_id, course_id) VALUES ($1, $2)', [
-      actors.student.user.id,
-      row!.id,
-    ]);
-    return row!.id;
-  }
-
-  async function makeLesson(courseId: string, lessonType = 'text'): Promise<string> {
-    const [row] = await t.db.query<{ id: string }>(
-      `INSERT INTO lessons (course_id, title, slug, lesson_type, order_index)
-       VALUES ($1, 'Lesson', 'lesson', $2, (SELECT coalesce(max(order_index), 0) + 1 FROM lessons WHERE course_id = $1))
-       RETURNING id`,
-      [courseId, lessonType],
-    );
-    return row!.id;
-  }
+  const makeCourse = (published: boolean, instructorId = actors.owner.user.id): Promise<string> =>
+    makeCourseWithStudent(t, 'quizzes', { published, instructorId, studentId: actors.student.user.id });
+  const makeLesson = (courseId: string, lessonType?: string): Promise<string> => insertLesson(t, courseId, lessonType);
 
   /** A quiz made through the API (by an admin) on a new lesson; `questions` valid true/false questions; published on request. */
   async function makeQuiz(
@@ -133,10 +92,8 @@ describe('quizzes', () => {
     return res.body as QuizBody;
   }
 
-  async function count(table: 'quizzes' | 'quiz_questions'): Promise<number> {
-    const [row] = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
-    return row!.n;
-  }
+  const count = (table: 'quizzes' | 'quiz_questions'): Promise<number> =>
+    countOf(t, `SELECT count(*)::int AS n FROM ${table}`);
 
   async function dbQuiz(id: string): Promise<Record<string, unknown> | undefined> {
     const [row] = await t.db.query('SELECT * FROM quizzes WHERE id = $1', [id]);
@@ -147,11 +104,7 @@ describe('quizzes', () => {
 
   beforeAll(async () => {
     t = await createTestApp({ workers: false });
-    actors.admin = await makeUser('admin');
-    actors.owner = await makeUser('instructor');
-    actors.other = await makeUser('instructor');
-    actors.student = await makeUser('student');
-    actors.outsider = await makeUser('student');
+    actors = await makeActors(t, 'quizzes');
   });
   afterAll(async () => {
     await t?.close();
@@ -1016,17 +969,11 @@ const redisUrl = testRedisUrl();
 
   it('a quiz write on one process clears the list cached by the other', async () => {
     const owner = await createActor(a, 'instructor', 'quizzes-redis');
-    const [course] = await a.db.query<{ id: string }>(
-      "INSERT INTO courses (title, slug, instructor_id, is_published) VALUES ('Redis course', $1, $2, true) RETURNING id",
-      [`redis-course-${randomUUID().slice(0, 8)}`, owner.user.id],
-    );
-    const [lesson] = await a.db.query<{ id: string }>(
-      "INSERT INTO lessons (course_id, title, slug, lesson_type, order_index) VALUES ($1, 'L', 'l', 'text', 1) RETURNING id",
-      [course!.id],
-    );
-    const path = `/courses/${course!.id}/quizzes`;
+    const courseId = await insertCourse(a, 'redis', owner.user.id, true);
+    const lessonId = await insertLesson(a, courseId);
+    const path = `/courses/${courseId}/quizzes`;
     expect((await callApi(b, 'GET', path, undefined, owner.token)).body.total).toBe(0);
-    const created = await callApi(a, 'POST', path, { lesson_id: lesson!.id, title: 'Shared' }, owner.token);
+    const created = await callApi(a, 'POST', path, { lesson_id: lessonId, title: 'Shared' }, owner.token);
     expect(created.status).toBe(201);
     expect((await callApi(b, 'GET', path, undefined, owner.token)).body.total).toBe(1);
   });

@@ -80,6 +80,7 @@ interface QuizRow {
   shuffle_questions: boolean;
   shuffle_options: boolean;
   show_correct_answers: boolean;
+  /** The quiz and its course are both published. */
   is_published: boolean;
   instructor_id: string;
 }
@@ -548,7 +549,9 @@ export class AttemptsService {
       await runSql<QuizRow>(
         m,
         `SELECT q.id, q.course_id, q.lesson_id, q.title, q.time_limit_minutes, q.passing_score, q.max_attempts,
-                q.shuffle_questions, q.shuffle_options, q.show_correct_answers, q.is_published, c.instructor_id
+                q.shuffle_questions, q.shuffle_options, q.show_correct_answers,
+                -- A quiz of an unpublished course is as closed to students as its lessons are.
+                (q.is_published AND c.is_published) AS is_published, c.instructor_id
          FROM quizzes q JOIN courses c ON c.id = q.course_id WHERE q.id = $1`,
         [quizId],
       )

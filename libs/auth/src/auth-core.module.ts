@@ -6,6 +6,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '#core';
 import { UsersModule } from '#users';
 import { AccessTokenBlacklist } from './access-token-blacklist.js';
+import { AuthStateReader } from './auth-state.js';
 import { AuthTokensService } from './auth-tokens.service.js';
 import { ConsumedToken, MfaChallenge, MfaRecoveryCode, RefreshToken, RevokedAccessToken } from './auth.entity.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
@@ -35,6 +36,7 @@ import { createJwtKey, JWT_KEY, TokenService } from './token.service.js';
     TokenService,
     AuthTokensService,
     AccessTokenBlacklist,
+    AuthStateReader,
     JwtStrategy,
     { provide: APP_GUARD, useClass: JwtAuthGuard },
   ],

@@ -3,8 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AppConfig, parseCookies, ProblemException, type AuthUser } from '#core';
-import { UsersService } from '#users';
-import { AccessTokenBlacklist } from './access-token-blacklist.js';
+import { AuthStateReader } from './auth-state.js';
 import { JWT_KEY, type TokenClaims } from './token.service.js';
 
 export const ACCESS_COOKIE = 'access_token';
@@ -41,8 +40,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   constructor(
     @Inject(JWT_KEY) key: KeyObject,
     @Inject(AppConfig) private readonly config: AppConfig,
-    @Inject(UsersService) private readonly users: UsersService,
-    @Inject(AccessTokenBlacklist) private readonly blacklist: AccessTokenBlacklist,
+    @Inject(AuthStateReader) private readonly authState: AuthStateReader,
   ) {
     super({
       jwtFromRequest: extractAccessToken,
@@ -58,7 +56,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     if (typeof claims.sub !== 'string' || typeof claims.jti !== 'string') {
       throw new ProblemException(401, 'invalid_token', 'Malformed token');
     }
-    const [revoked, user] = await Promise.all([this.blacklist.isRevoked(claims.jti), this.users.authState(claims.sub)]);
+    const { revoked, user } = await this.authState.read(claims.sub, claims.jti);
     if (revoked) throw new ProblemException(401, 'token_revoked', 'Token has been revoked');
     if (!user || !user.isActive) throw new ProblemException(401, 'invalid_token', 'Could not validate credentials');
     if ((claims.ver ?? 0) !== user.tokenVersion) {

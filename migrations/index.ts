@@ -8,5 +8,6 @@ import { CreateQuizzes1795556191829 as M4 } from './1795556191829-CreateQuizzes.
 import { AddCourseTotalQuizzes1795556350778 as M5 } from './1795556350778-AddCourseTotalQuizzes.js';
 import { MaintainCourseQuizCount1795556351778 as M6 } from './1795556351778-MaintainCourseQuizCount.js';
 import { IndexQuizAttemptLists1795557895808 as M7 } from './1795557895808-IndexQuizAttemptLists.js';
+import { IndexCourseListIds1795558751174 as M8 } from './1795558751174-IndexCourseListIds.js';
 
-export const MIGRATIONS: Array<new () => MigrationInterface> = [M0, M1, M2, M3, M4, M5, M6, M7];
+export const MIGRATIONS: Array<new () => MigrationInterface> = [M0, M1, M2, M3, M4, M5, M6, M7, M8];

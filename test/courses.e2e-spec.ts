@@ -1,5 +1,5 @@
 import type { Role } from '#core';
-import { CoursesService } from '#courses';
+import { catalogStatements, CoursesService } from '#courses';
 import { type User } from '#users';
 import { callApi, createTestApp, type JsonResponse, type TestApp, createActor } from '#testing';
 
@@ -643,12 +643,15 @@ describe('/courses', () => {
         [otherInstructor.user.id],
       );
       await t.db.query('ANALYZE courses');
-      const qb = t.app.get(CoursesService).listQuery({}, undefined).offset(0).limit(20);
-      const [sql, params] = qb.getQueryAndParameters();
+      // The statement GET /courses runs for an anonymous caller's first page (its ids come from the index).
+      const { sql, params } = catalogStatements({}, undefined, { page: 1, page_size: 20 }).page;
       const plan = (await t.db.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, params))
         .map((r) => r['QUERY PLAN'])
         .join('\n');
       expect(plan).toContain('idx_courses_published_created');
+      // (is_published, created_at, id) covers the page's ids and their order: no heap rows, no sort before LIMIT.
+      expect(plan).toMatch(/Index Only Scan (Backward )?using idx_courses_published_created/);
+      expect(plan).not.toMatch(/Incremental Sort/);
       expect(plan).not.toMatch(/Seq Scan on courses/);
       const page = await api('GET', '/courses?page_size=20');
       expect(page.body.total).toBeGreaterThanOrEqual(4500);

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // The reference "floor" for the catalog benchmarks: bare fastify + a pg Pool of 10, no framework, no
-// cache, no hooks. It runs the SQL the API runs (TypeORM's statements for CoursesService.list and
-// CoursesService.getById/getBySlug, captured with DB_ECHO=true) and answers the same JSON
-// (toCourseResponse in libs/courses/src/courses.service.ts). run.mjs checks that both servers answer
+// cache, no hooks. It runs the same SQL statements as the API (libs/courses/src/catalog-sql.ts:
+// catalogStatements for an anonymous caller's unfiltered CoursesService.list, COURSE_BY_ID_SQL and
+// COURSE_BY_SLUG_SQL for CoursesService.getById/getBySlug; the text is copied, keep it in step) and
+// answers the same JSON (toCourseResponse in the same file). run.mjs checks that both servers answer
 // identical bodies before measuring.
 //
 //   DATABASE_URL=postgres://... PORT=18111 node test/bench/floor-server.mjs
@@ -24,81 +25,59 @@ const pool = new pg.Pool({
   idleTimeoutMillis: 30_000,
 });
 
-/** Column names in table order (the entity's columns: the schema comes from the entities' migrations). */
-async function columns(table) {
-  const { rows } = await pool.query(
-    `SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1
-     ORDER BY ordinal_position`,
-    [table],
-  );
-  return rows.map((r) => r.column_name);
-}
+// ---- the API's statements (libs/courses/src/catalog-sql.ts) ------------------------------------
+const COURSE_COLUMNS =
+  'c.id, c.title, c.slug, c.description, c.instructor_id, cat.slug AS category_slug, c.difficulty_level, ' +
+  'c.is_published, c.published_at, c.thumbnail_url, c.estimated_duration_minutes, c.created_at, c.updated_at, ' +
+  'c.price, c.currency, c.is_free, c.long_description, c.preview_video_url, c.requirements, c.learning_objectives, ' +
+  'c.total_reviews, c.total_quizzes, c.enrollment_count, c.average_rating, c.status, ' +
+  'ARRAY(SELECT p.prerequisite_course_id FROM course_prerequisites p WHERE p.course_id = c.id ' +
+  'ORDER BY p.prerequisite_course_id) AS prerequisite_course_ids';
 
-const courseColumns = await columns('courses');
-const categoryColumns = await columns('categories');
-const q = (name) => `"${name}"`;
+// GET /courses (anonymous, no filters): the page ($1 limit, $2 offset) and the count, in parallel.
+const WHERE = ' WHERE c.is_published';
+const COUNT_SQL = `SELECT count(*)::int AS total FROM courses c${WHERE}`;
+const PAGE_SQL =
+  `SELECT ${COURSE_COLUMNS} FROM (SELECT c.id FROM courses c${WHERE} ` +
+  'ORDER BY c.created_at DESC, c.id DESC LIMIT $1 OFFSET $2) page ' +
+  'JOIN courses c ON c.id = page.id LEFT JOIN categories cat ON cat.id = c.category_id ' +
+  'ORDER BY c.created_at DESC, c.id DESC';
 
-// ---- GET /courses (CoursesService.list: page query and count in parallel, then prerequisites) ----
-const LIST_SELECT = [
-  ...courseColumns.map((c) => `${q('c')}.${q(c)} AS ${q(`c_${c}`)}`),
-  ...categoryColumns.map((c) => `${q('cat')}.${q(c)} AS ${q(`cat_${c}`)}`),
-].join(', ');
-const LIST_FROM = `FROM "courses" "c" LEFT JOIN "categories" "cat" ON "cat"."id"="c"."category_id" WHERE "c"."is_published" = true`;
-const listSql = (limit, offset) =>
-  `SELECT ${LIST_SELECT} ${LIST_FROM} ORDER BY "c"."created_at" DESC, "c"."id" DESC` +
-  (offset ? ` LIMIT ${limit} OFFSET ${offset}` : ` LIMIT ${limit}`);
-const COUNT_SQL = `SELECT COUNT(DISTINCT("c"."id")) AS "cnt" ${LIST_FROM}`;
-const PREREQUISITES_OF_MANY_SQL = `SELECT course_id, prerequisite_course_id FROM course_prerequisites
-          WHERE course_id = ANY($1::uuid[]) ORDER BY prerequisite_course_id`;
-
-// ---- GET /courses/{id}, /courses/slug/{slug} (findOne with the category relation: TypeORM's two queries) ----
-const A = 'Course';
-const J = 'Course__Course_category';
-const ONE_SELECT = [
-  ...courseColumns.map((c) => `${q(A)}.${q(c)} AS ${q(`${A}_${c}`)}`),
-  ...categoryColumns.map((c) => `${q(J)}.${q(c)} AS ${q(`${J}_${c}`)}`),
-].join(', ');
-const ONE_FROM = `FROM "courses" "${A}" LEFT JOIN "categories" "${J}" ON "${J}"."id"="${A}"."category_id"`;
-const distinctSql = (column) =>
-  `SELECT DISTINCT "distinctAlias"."${A}_id" AS "ids_${A}_id" FROM (SELECT ${ONE_SELECT} ${ONE_FROM} WHERE (("${A}"."${column}" = $1))) "distinctAlias" ORDER BY "${A}_id" ASC LIMIT 1`;
-const oneSql = (column) =>
-  `SELECT ${ONE_SELECT} ${ONE_FROM} WHERE ( (("${A}"."${column}" = $1)) ) AND ( "${A}"."id" IN ($2) )`;
+// GET /courses/{id}, /courses/slug/{slug}: one statement each.
 const BY = {
-  id: { distinct: distinctSql('id'), one: oneSql('id') },
-  slug: { distinct: distinctSql('slug'), one: oneSql('slug') },
+  id: `SELECT ${COURSE_COLUMNS} FROM courses c LEFT JOIN categories cat ON cat.id = c.category_id WHERE c.id = $1`,
+  slug: `SELECT ${COURSE_COLUMNS} FROM courses c LEFT JOIN categories cat ON cat.id = c.category_id WHERE c.slug = $1`,
 };
-const PREREQUISITES_SQL =
-  'SELECT prerequisite_course_id AS id FROM course_prerequisites WHERE course_id = $1 ORDER BY prerequisite_course_id';
 
-/** toCourseResponse of libs/courses, from a row with prefixed column aliases. */
-function toResponse(row, p, catP, prerequisites) {
+/** toCourseResponse of libs/courses/src/catalog-sql.ts. */
+function toResponse(row) {
   return {
-    id: row[`${p}id`],
-    title: row[`${p}title`],
-    slug: row[`${p}slug`],
-    description: row[`${p}description`],
-    instructor_id: row[`${p}instructor_id`],
-    category: row[`${catP}slug`] ?? null,
-    difficulty_level: row[`${p}difficulty_level`],
-    is_published: row[`${p}is_published`],
-    published_at: row[`${p}published_at`] ? new Date(row[`${p}published_at`]).toISOString() : null,
-    thumbnail_url: row[`${p}thumbnail_url`],
-    estimated_duration_minutes: row[`${p}estimated_duration_minutes`],
-    created_at: new Date(row[`${p}created_at`]).toISOString(),
-    updated_at: new Date(row[`${p}updated_at`]).toISOString(),
-    price: Number(row[`${p}price`]),
-    currency: row[`${p}currency`],
-    is_free: row[`${p}is_free`],
-    long_description: row[`${p}long_description`],
-    preview_video_url: row[`${p}preview_video_url`],
-    requirements: row[`${p}requirements`] ?? [],
-    learning_objectives: row[`${p}learning_objectives`] ?? [],
-    total_reviews: row[`${p}total_reviews`],
-    total_quizzes: row[`${p}total_quizzes`] ?? 0,
-    enrollment_count: row[`${p}enrollment_count`],
-    average_rating: Number(row[`${p}average_rating`]),
-    status: row[`${p}status`],
-    prerequisite_course_ids: prerequisites,
+    id: row.id,
+    title: row.title,
+    slug: row.slug,
+    description: row.description,
+    instructor_id: row.instructor_id,
+    category: row.category_slug,
+    difficulty_level: row.difficulty_level,
+    is_published: row.is_published,
+    published_at: row.published_at ? new Date(row.published_at).toISOString() : null,
+    thumbnail_url: row.thumbnail_url,
+    estimated_duration_minutes: row.estimated_duration_minutes,
+    created_at: new Date(row.created_at).toISOString(),
+    updated_at: new Date(row.updated_at).toISOString(),
+    price: Number(row.price),
+    currency: row.currency,
+    is_free: row.is_free,
+    long_description: row.long_description,
+    preview_video_url: row.preview_video_url,
+    requirements: row.requirements ?? [],
+    learning_objectives: row.learning_objectives ?? [],
+    total_reviews: row.total_reviews,
+    total_quizzes: row.total_quizzes,
+    enrollment_count: row.enrollment_count,
+    average_rating: Number(row.average_rating),
+    status: row.status,
+    prerequisite_course_ids: row.prerequisite_course_ids,
     instructor_name: null,
     rating: null,
     review_count: null,
@@ -129,19 +108,12 @@ app.get('/api/v1/courses', async (request, reply) => {
   const pageSize = intParam(request.query.page_size, 20, 100);
   if (page === undefined || pageSize === undefined) return problem(reply, 422, 'validation_failed', 'bad paging');
   const [rows, count] = await Promise.all([
-    pool.query(listSql(pageSize, (page - 1) * pageSize)),
+    pool.query(PAGE_SQL, [pageSize, (page - 1) * pageSize]),
     pool.query(COUNT_SQL),
   ]);
-  const ids = rows.rows.map((r) => r.c_id);
-  const byCourse = new Map();
-  if (ids.length) {
-    const pre = await pool.query(PREREQUISITES_OF_MANY_SQL, [ids]);
-    for (const r of pre.rows)
-      byCourse.set(r.course_id, [...(byCourse.get(r.course_id) ?? []), r.prerequisite_course_id]);
-  }
-  const total = Number(count.rows[0].cnt);
+  const total = count.rows[0]?.total ?? 0;
   return {
-    items: rows.rows.map((r) => toResponse(r, 'c_', 'cat_', byCourse.get(r.c_id) ?? [])),
+    items: rows.rows.map(toResponse),
     total,
     page,
     page_size: pageSize,
@@ -150,21 +122,12 @@ app.get('/api/v1/courses', async (request, reply) => {
 });
 
 async function one(reply, by, value) {
-  const found = await pool.query(BY[by].distinct, [value]);
-  if (found.rows.length === 0) return problem(reply, 404, 'not_found', 'Course not found');
-  const id = found.rows[0][`ids_${A}_id`];
-  const { rows } = await pool.query(BY[by].one, [value, id]);
+  const { rows } = await pool.query(BY[by], [value]);
   const row = rows[0];
   if (!row) return problem(reply, 404, 'not_found', 'Course not found');
   // Anonymous caller: unpublished courses are 403 (canViewCourse).
-  if (!row[`${A}_is_published`]) return problem(reply, 403, 'forbidden', 'Not authorized to access this course');
-  const pre = await pool.query(PREREQUISITES_SQL, [id]);
-  return toResponse(
-    row,
-    `${A}_`,
-    `${J}_`,
-    pre.rows.map((r) => r.id),
-  );
+  if (!row.is_published) return problem(reply, 403, 'forbidden', 'Not authorized to access this course');
+  return toResponse(row);
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -26,8 +26,9 @@ const decimal = { type: 'numeric', precision: 10, scale: 2 } as const;
   'chk_courses_difficulty',
   "difficulty_level IS NULL OR difficulty_level IN ('beginner', 'intermediate', 'advanced')",
 )
-// Catalog list: published courses, newest first (and the admin "all" list).
-@Index('idx_courses_published_created', ['isPublished', 'createdAt'])
+// Catalog list: published courses, newest first (and the admin "all" list). `id` completes the sort
+// key (created_at DESC, id DESC), so a page's ids and the count are index-only scans.
+@Index('idx_courses_published_created', ['isPublished', 'createdAt', 'id'])
 @Index('idx_courses_instructor_created', ['instructorId', 'createdAt'])
 @Index('idx_courses_category', ['categoryId'])
 // Case-insensitive substring search (ILIKE) on title/description uses trigram GIN indexes, created

@@ -1,20 +1,26 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { type DataSource, type EntityManager, type QueryDeepPartialEntity, type SelectQueryBuilder } from 'typeorm';
+import { type DataSource, type EntityManager, type QueryDeepPartialEntity } from 'typeorm';
 import {
   AppConfig,
   CacheService,
-  offset,
   OutboxService,
   paginate,
   ProblemException,
   type AuthUser,
   type Page,
   pgError,
+  runSql,
 } from '#core';
-import { Category } from './category.entity.js';
 import { canManageCourse, canViewCourse, CACHE_NS, viewerKey } from './course-access.js';
-import { Course, type DifficultyLevel } from './course.entity.js';
+import {
+  catalogStatements,
+  COURSE_BY_ID_SQL,
+  COURSE_BY_SLUG_SQL,
+  toCourseResponse,
+  type CourseRow,
+} from './catalog-sql.js';
+import { Course } from './course.entity.js';
 import type { CourseResponseDto, CreateCourseDto, ListCoursesQueryDto, UpdateCourseDto } from './dto/course.dto.js';
 import { baseSlug, containsPattern, firstFreeSlug, SLUG_MAX } from './slug.js';
 
@@ -57,56 +63,8 @@ function unknownPrerequisites(ids: string[]): ProblemException {
   });
 }
 
-/** The wire shape of a course (`category` is the category slug; metadata is never returned). */
-export function toCourseResponse(
-  course: Course,
-  categorySlug: string | null,
-  prerequisiteIds: readonly string[],
-): CourseResponseDto {
-  return {
-    id: course.id,
-    title: course.title,
-    slug: course.slug,
-    description: course.description,
-    instructor_id: course.instructorId,
-    category: categorySlug,
-    difficulty_level: course.difficultyLevel,
-    is_published: course.isPublished,
-    published_at: course.publishedAt ? new Date(course.publishedAt).toISOString() : null,
-    thumbnail_url: course.thumbnailUrl,
-    estimated_duration_minutes: course.estimatedDurationMinutes,
-    created_at: new Date(course.createdAt).toISOString(),
-    updated_at: new Date(course.updatedAt).toISOString(),
-    price: Number(course.price),
-    currency: course.currency,
-    is_free: course.isFree,
-    long_description: course.longDescription,
-    preview_video_url: course.previewVideoUrl,
-    requirements: course.requirements ?? [],
-    learning_objectives: course.learningObjectives ?? [],
-    total_reviews: course.totalReviews,
-    total_quizzes: course.totalQuizzes,
-    enrollment_count: course.enrollmentCount,
-    average_rating: Number(course.averageRating),
-    status: course.status,
-    prerequisite_course_ids: [...prerequisiteIds],
-    instructor_name: null,
-    rating: null,
-    review_count: null,
-    total_lessons: null,
-    duration_hours: null,
-  };
-}
-
 /** A cached lookup: the response, or why the viewer may not have it. */
 type Lookup = { course: CourseResponseDto } | { error: 'not_found' | 'forbidden' };
-
-export interface CourseListFilters {
-  categoryId?: string;
-  difficultyLevel?: DifficultyLevel;
-  search?: string;
-  mine?: boolean;
-}
 
 /**
  * Courses: the catalog (visibility rules of course-access.ts, cached per viewer), writes by the
@@ -156,7 +114,7 @@ export class CoursesService {
     );
   }
 
-  /** GET /courses: cached per viewer, every query parameter in the key. */
+  /** GET /courses: cached per viewer, every query parameter in the key (see catalogStatements for the SQL). */
   list(query: ListCoursesQueryDto, user: AuthUser | undefined): Promise<Page<CourseResponseDto>> {
     const params = [
       query.page,
@@ -168,45 +126,17 @@ export class CoursesService {
     ];
     return this.cached(`list:${viewerKey(user)}:${JSON.stringify(params)}`, async () => {
       const categoryId = query.category !== undefined ? await this.categoryIdBySlug(query.category) : undefined;
-      const qb = this.listQuery(
+      const sql = catalogStatements(
         { categoryId, difficultyLevel: query.difficulty_level, search: query.search, mine: query.mine },
         user,
+        query,
       );
-      const [rows, total] = await Promise.all([
-        qb.clone().offset(offset(query)).limit(query.page_size).getMany(),
-        qb.clone().orderBy().getCount(),
+      const [rows, count] = await Promise.all([
+        runSql<CourseRow>(this.dataSource.manager, sql.page.sql, sql.page.params),
+        runSql<{ total: number }>(this.dataSource.manager, sql.count.sql, sql.count.params),
       ]);
-      return paginate(await this.responses(rows), total, query);
+      return paginate(rows.rows.map(toCourseResponse), count.rows[0]?.total ?? 0, query);
     });
-  }
-
-  /**
-   * The catalog query (filters, visibility, newest first; no paging): anonymous callers and students
-   * see published courses (`mine` ignored); instructors published ones, or with `mine` their own;
-   * admins everything, or with `mine` their own.
-   */
-  listQuery(filters: CourseListFilters, user: AuthUser | undefined): SelectQueryBuilder<Course> {
-    const qb = this.dataSource
-      .getRepository(Course)
-      .createQueryBuilder('c')
-      .leftJoinAndSelect('c.category', 'cat')
-      .orderBy('c.createdAt', 'DESC')
-      .addOrderBy('c.id', 'DESC');
-    if (filters.mine && user && user.role !== 'student') {
-      qb.andWhere('c.instructorId = :me', { me: user.id });
-    } else if (user?.role !== 'admin') {
-      qb.andWhere('c.isPublished = true');
-    }
-    if (filters.categoryId !== undefined) qb.andWhere('c.categoryId = :categoryId', { categoryId: filters.categoryId });
-    if (filters.difficultyLevel !== undefined) {
-      qb.andWhere('c.difficultyLevel = :difficulty', { difficulty: filters.difficultyLevel });
-    }
-    if (filters.search) {
-      qb.andWhere('(c.title ILIKE :pattern OR c.description ILIKE :pattern)', {
-        pattern: containsPattern(filters.search),
-      });
-    }
-    return qb;
   }
 
   // ---- writes ------------------------------------------------------------------------------------
@@ -367,39 +297,38 @@ export class CoursesService {
     throw result.error === 'not_found' ? courseNotFound() : notAuthorizedToView();
   }
 
+  /** The course by id or slug (one statement: columns, category slug and prerequisite ids). */
+  private async courseRow(where: { id: string } | { slug: string }): Promise<CourseRow | undefined> {
+    const { rows } =
+      'id' in where
+        ? await runSql<CourseRow>(this.dataSource.manager, COURSE_BY_ID_SQL, [where.id])
+        : await runSql<CourseRow>(this.dataSource.manager, COURSE_BY_SLUG_SQL, [where.slug]);
+    return rows[0];
+  }
+
   private async lookup(where: { id: string } | { slug: string }, user: AuthUser | undefined): Promise<Lookup> {
-    const course = await this.dataSource.getRepository(Course).findOne({ where, relations: { category: true } });
-    if (!course) return { error: 'not_found' };
-    if (!canViewCourse(user, course)) return { error: 'forbidden' };
-    return { course: toCourseResponse(course, course.category?.slug ?? null, await this.prerequisiteIds(course.id)) };
+    const row = await this.courseRow(where);
+    if (!row) return { error: 'not_found' };
+    if (!canViewCourse(user, { instructorId: row.instructor_id, isPublished: row.is_published })) {
+      return { error: 'forbidden' };
+    }
+    return { course: toCourseResponse(row) };
   }
 
   private async responseById(id: string): Promise<CourseResponseDto> {
-    const course = await this.dataSource
-      .getRepository(Course)
-      .findOne({ where: { id }, relations: { category: true } });
-    if (!course) throw courseNotFound();
-    return toCourseResponse(course, course.category?.slug ?? null, await this.prerequisiteIds(id));
-  }
-
-  private async responses(courses: Course[]): Promise<CourseResponseDto[]> {
-    const ids = courses.map((c) => c.id);
-    const byCourse = new Map<string, string[]>();
-    if (ids.length) {
-      const rows: Array<{ course_id: string; prerequisite_course_id: string }> = await this.dataSource.query(
-        `SELECT course_id, prerequisite_course_id FROM course_prerequisites
-          WHERE course_id = ANY($1::uuid[]) ORDER BY prerequisite_course_id`,
-        [ids],
-      );
-      for (const r of rows) byCourse.set(r.course_id, [...(byCourse.get(r.course_id) ?? []), r.prerequisite_course_id]);
-    }
-    return courses.map((c) => toCourseResponse(c, c.category?.slug ?? null, byCourse.get(c.id) ?? []));
+    const row = await this.courseRow({ id });
+    if (!row) throw courseNotFound();
+    return toCourseResponse(row);
   }
 
   private async categoryIdBySlug(slug: string): Promise<string> {
-    const category = await this.dataSource.getRepository(Category).findOne({ where: { slug }, select: { id: true } });
-    if (!category) throw unknownCategory(slug);
-    return category.id;
+    const { rows } = await runSql<{ id: string }>(
+      this.dataSource.manager,
+      'SELECT id FROM categories WHERE slug = $1',
+      [slug],
+    );
+    if (!rows[0]) throw unknownCategory(slug);
+    return rows[0].id;
   }
 
   /** The course, locked for this transaction: 404 when missing, 403 when `user` is not its manager. */

@@ -108,8 +108,8 @@ app.get('/api/v1/courses', async (request, reply) => {
   const pageSize = intParam(request.query.page_size, 20, 100);
   if (page === undefined || pageSize === undefined) return problem(reply, 422, 'validation_failed', 'bad paging');
   const [rows, count] = await Promise.all([
-    pool.query(PAGE_SQL, [pageSize, (page - 1) * pageSize]),
-    pool.query(COUNT_SQL),
+    pool.query({ name: 'page', text: PAGE_SQL, values: [pageSize, (page - 1) * pageSize] }),
+    pool.query({ name: 'count', text: COUNT_SQL }),
   ]);
   const total = count.rows[0]?.total ?? 0;
   return {
@@ -122,7 +122,8 @@ app.get('/api/v1/courses', async (request, reply) => {
 });
 
 async function one(reply, by, value) {
-  const { rows } = await pool.query(BY[by], [value]);
+  // Named prepared statements, as the API's catalog reads use (libs/core queryPrepared).
+  const { rows } = await pool.query({ name: `by-${by}`, text: BY[by], values: [value] });
   const row = rows[0];
   if (!row) return problem(reply, 404, 'not_found', 'Course not found');
   // Anonymous caller: unpublished courses are 403 (canViewCourse).

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
-import { AppConfig, ProblemException, RedisService, type Role } from '#core';
+import { AppConfig, pgPoolOf, ProblemException, queryPrepared, RedisService, type Role } from '#core';
 import { AccessTokenBlacklist } from './access-token-blacklist.js';
 
 /** What the guard needs of the token's user on every request. */
@@ -61,8 +61,7 @@ export class AuthStateReader {
     @Inject(RedisService) private readonly redis: RedisService,
     @Inject(AccessTokenBlacklist) private readonly blacklist: AccessTokenBlacklist,
   ) {
-    // TypeORM's postgres driver keeps its pg.Pool as `master`.
-    this.pool = (dataSource.driver as unknown as { master: Pool }).master;
+    this.pool = pgPoolOf(dataSource);
   }
 
   async read(userId: string, jti: string): Promise<AuthState> {
@@ -70,13 +69,13 @@ export class AuthStateReader {
     if (!this.blacklist.enabled || this.redis.client) {
       const [revoked, rows] = await Promise.all([
         this.blacklist.isRevoked(jti),
-        this.query('lms_auth_user', USER_SQL, [userId]),
+        queryPrepared<AuthStateRow>(this.pool, USER_SQL, [userId]),
       ]);
       return { user: rows[0] ? toUser(rows[0]) : null, revoked };
     }
     let rows: AuthStateRow[];
     try {
-      rows = await this.query('lms_auth_user_revoked', USER_AND_REVOKED_SQL, [userId, jti]);
+      rows = await queryPrepared<AuthStateRow>(this.pool, USER_AND_REVOKED_SQL, [userId, jti]);
     } catch (err) {
       // The blacklist lives in this database: it cannot be checked either.
       if (this.config.ACCESS_TOKEN_BLACKLIST_FAIL_CLOSED) {
@@ -86,10 +85,6 @@ export class AuthStateReader {
     }
     const row = rows[0];
     return { user: row ? toUser(row) : null, revoked: row?.revoked ?? false };
-  }
-
-  private async query(name: string, text: string, values: unknown[]): Promise<AuthStateRow[]> {
-    return (await this.pool.query<AuthStateRow>({ name, text, values })).rows;
   }
 }
 

@@ -137,3 +137,4 @@ export { uuidParam, PROBLEM_SCHEMA_REF } from './http/params.js';
 export { runSql, pgError, isUniqueViolation, type SqlResult } from './database/sql.js';
 export { Clock, SystemClock, ClockModule } from './runtime/clock.js';
 export { Trim, NotNullWhenPresent } from './http/validation-decorators.js';
+export { pgPoolOf, queryPrepared } from './database/prepared.js';

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
+import type { Pool } from 'pg';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { type DataSource, type EntityManager, type QueryDeepPartialEntity } from 'typeorm';
 import {
@@ -11,6 +12,8 @@ import {
   type Page,
   pgError,
   runSql,
+  pgPoolOf,
+  queryPrepared,
 } from '#core';
 import { canManageCourse, canViewCourse, CACHE_NS, viewerKey } from './course-access.js';
 import {
@@ -79,7 +82,12 @@ export class CoursesService {
     @Inject(OutboxService) private readonly outbox: OutboxService,
     // Absent in the worker (no CacheModule there): reads go to the database.
     @Optional() @Inject(CacheService) private readonly cache?: CacheService,
-  ) {}
+  ) {
+    this.pool = pgPoolOf(dataSource);
+  }
+
+  /** The catalog's reads run as named prepared statements on this pool (TypeORM's own). */
+  private readonly pool: Pool;
 
   // ---- reads -------------------------------------------------------------------------------------
 
@@ -132,10 +140,10 @@ export class CoursesService {
         query,
       );
       const [rows, count] = await Promise.all([
-        runSql<CourseRow>(this.dataSource.manager, sql.page.sql, sql.page.params),
-        runSql<{ total: number }>(this.dataSource.manager, sql.count.sql, sql.count.params),
+        queryPrepared<CourseRow>(this.pool, sql.page.sql, sql.page.params),
+        queryPrepared<{ total: number }>(this.pool, sql.count.sql, sql.count.params),
       ]);
-      return paginate(rows.rows.map(toCourseResponse), count.rows[0]?.total ?? 0, query);
+      return paginate(rows.map(toCourseResponse), count[0]?.total ?? 0, query);
     });
   }
 
@@ -299,10 +307,10 @@ export class CoursesService {
 
   /** The course by id or slug (one statement: columns, category slug and prerequisite ids). */
   private async courseRow(where: { id: string } | { slug: string }): Promise<CourseRow | undefined> {
-    const { rows } =
+    const rows =
       'id' in where
-        ? await runSql<CourseRow>(this.dataSource.manager, COURSE_BY_ID_SQL, [where.id])
-        : await runSql<CourseRow>(this.dataSource.manager, COURSE_BY_SLUG_SQL, [where.slug]);
+        ? await queryPrepared<CourseRow>(this.pool, COURSE_BY_ID_SQL, [where.id])
+        : await queryPrepared<CourseRow>(this.pool, COURSE_BY_SLUG_SQL, [where.slug]);
     return rows[0];
   }
 

@@ -1087,7 +1087,7 @@ function renderMarkdown(report, table) {
       `no REDIS_URL${process.env.REDIS_URL ? ' (REDIS_URL was set: the API used Redis)' : ' (cache in memory, blacklist in PostgreSQL, queues on PostgreSQL)'}, ` +
       'ACCESS_TOKEN_EXPIRE_MINUTES=240 so the tokens outlive the run. The uncached catalog scenarios run with ' +
       'CACHE_ENABLED=false, everything else with the cache on (the production default).',
-    "- Floor: `test/bench/floor-server.mjs`, bare fastify + pg Pool(10), the same SQL statements as the API (TypeORM's, captured with DB_ECHO) and the same JSON.",
+    '- Floor: `test/bench/floor-server.mjs`, bare fastify + pg Pool(10), the same SQL statements as the API (libs/courses/src/catalog-sql.ts), run as named prepared statements as the API runs them, and the same JSON.',
     `- Load: ${machine.load_tool.startsWith('wrk') ? 'wrk' : 'autocannon'}, ${opts.connections} connections, ${opts.threads} threads, ` +
       `${opts.duration} s per run after a ${opts.warmup} s warm-up of each server; API and floor interleaved A/B ` +
       `${opts.rounds}×. req/s = requests of all rounds / their time; p50/p99 = mean over rounds; ` +

@@ -10,6 +10,7 @@ import {
   ProblemException,
   type AuthUser,
   type Page,
+  isUniqueViolation,
   pgError,
   runSql,
   pgPoolOf,
@@ -30,14 +31,6 @@ import { baseSlug, containsPattern, firstFreeSlug, SLUG_MAX } from './slug.js';
 /** Transaction-scoped advisory lock serializing changes to the prerequisite graph (cycle checks). */
 export const PREREQUISITE_GRAPH_LOCK_KEY = 7_204_311_914;
 const DERIVED_SLUG_ATTEMPTS = 5;
-
-function pgCode(err: unknown): string | undefined {
-  return pgError(err)?.code;
-}
-
-function pgDetail(err: unknown): string {
-  return pgError(err)?.detail ?? '';
-}
 
 export function courseNotFound(): ProblemException {
   return new ProblemException(404, 'not_found', 'Course not found');
@@ -72,7 +65,7 @@ type Lookup = { course: CourseResponseDto } | { error: 'not_found' | 'forbidden'
 /**
  * Courses: the catalog (visibility rules of course-access.ts, cached per viewer), writes by the
  * course's managers, prerequisites (an acyclic graph) and publishing (with the `course.published`
- * outbox event). Used by the HTTP layer and by #enrollments (findVisible, prerequisiteIds).
+ * outbox event). Used by the HTTP layer.
  */
 @Injectable()
 export class CoursesService {
@@ -90,27 +83,6 @@ export class CoursesService {
   private readonly pool: Pool;
 
   // ---- reads -------------------------------------------------------------------------------------
-
-  findById(id: string): Promise<Course | null> {
-    return this.dataSource.getRepository(Course).findOne({ where: { id } });
-  }
-
-  /** The course if `user` may see it: 404 `not_found` when missing, 403 `forbidden` when unpublished and not a manager. */
-  async findVisible(id: string, user: AuthUser | undefined): Promise<Course> {
-    const course = await this.findById(id);
-    if (!course) throw courseNotFound();
-    if (!canViewCourse(user, course)) throw notAuthorizedToView();
-    return course;
-  }
-
-  /** The ids of the courses `courseId` requires (sorted). */
-  async prerequisiteIds(courseId: string, manager?: EntityManager): Promise<string[]> {
-    const rows: Array<{ id: string }> = await (manager ?? this.dataSource).query(
-      'SELECT prerequisite_course_id AS id FROM course_prerequisites WHERE course_id = $1 ORDER BY prerequisite_course_id',
-      [courseId],
-    );
-    return rows.map((r) => r.id);
-  }
 
   async getById(id: string, user: AuthUser | undefined): Promise<CourseResponseDto> {
     return this.unwrap(await this.cached(`id:${id}:${viewerKey(user)}`, () => this.lookup({ id }, user)));
@@ -186,7 +158,7 @@ export class CoursesService {
         await this.invalidate();
         return this.responseById(id);
       } catch (err) {
-        if (pgCode(err) === '23505' && pgDetail(err).includes('(slug)')) {
+        if (isUniqueViolation(err) && (pgError(err)?.detail ?? '').includes('(slug)')) {
           if (body.slug !== undefined) throw new ProblemException(409, 'slug_taken', 'Course slug already exists');
           if (attempt < DERIVED_SLUG_ATTEMPTS) continue; // a concurrent create took the derived slug
         }
@@ -435,8 +407,9 @@ export class CoursesService {
 
   /** A foreign key that vanished under a concurrent delete → the same 422 as an unknown reference. */
   private mapForeignKey(err: unknown, categorySlug: string, prerequisites: string[]): unknown {
-    if (pgCode(err) !== '23503') return err;
-    return pgDetail(err).includes('(category_id)')
+    const e = pgError(err);
+    if (e?.code !== '23503') return err;
+    return (e.detail ?? '').includes('(category_id)')
       ? unknownCategory(categorySlug)
       : unknownPrerequisites(prerequisites);
   }

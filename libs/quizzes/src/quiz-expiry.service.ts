@@ -108,11 +108,6 @@ export class QuizExpiryService {
     @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
 
-  /** See finalizeExpiredAttempt (the caller's transaction). */
-  finalizeExpired(m: EntityManager, attemptId: string, now: Date = this.clock.now()): Promise<boolean> {
-    return finalizeExpiredAttempt(m, this.outbox, attemptId, now);
-  }
-
   /**
    * Finalizes every in-progress attempt whose deadline + grace is before `now`, in batches of
    * SWEEP_BATCH_SIZE (one transaction each, outbox events included); returns how many.

@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsOptional, IsString, Length } from 'class-validator';
-import { ROLES, type Role } from '#core';
-import { FULL_NAME_MAX, FULL_NAME_MIN, PASSWORD_MAX, PASSWORD_MIN, Trim } from './user-fields.js';
+import { ROLES, Trim, type Role } from '#core';
+import { FULL_NAME_MAX, FULL_NAME_MIN, PASSWORD_MAX, PASSWORD_MIN } from './user-fields.js';
 
 /** PATCH /users/{id} (admin). Every field optional; null values are ignored (as in the original API). */
 export class AdminUpdateUserDto {

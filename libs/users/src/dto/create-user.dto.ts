@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
-import { ROLES, type Role } from '#core';
-import { EMAIL_MAX, FULL_NAME_MAX, FULL_NAME_MIN, PASSWORD_MAX, PASSWORD_MIN, Trim } from './user-fields.js';
+import { ROLES, Trim, type Role } from '#core';
+import { EMAIL_MAX, FULL_NAME_MAX, FULL_NAME_MIN, PASSWORD_MAX, PASSWORD_MIN } from './user-fields.js';
 
 /** POST /users (admin): any role; the email counts as verified at once. */
 export class CreateUserDto {

@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsNotEmpty, IsOptional, IsString, Length, MaxLength, ValidateIf } from 'class-validator';
-import { FULL_NAME_MAX, FULL_NAME_MIN, PASSWORD_MAX, PASSWORD_MIN, Trim } from './user-fields.js';
+import { Trim } from '#core';
+import { FULL_NAME_MAX, FULL_NAME_MIN, PASSWORD_MAX, PASSWORD_MIN } from './user-fields.js';
 
 /**
  * PATCH /users/me. Only these fields: anything else (role, is_active, email, email_verified_at, ...)

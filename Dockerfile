@@ -1,13 +1,13 @@
 # syntax=docker/dockerfile:1
 # One image for both processes: `node dist/apps/api/src/main.js` (default) or `node dist/apps/worker/src/main.js`.
-FROM node:22-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build && npm prune --omit=dev
 
-FROM node:22-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production ENVIRONMENT=production DEBUG=false PORT=8000
 WORKDIR /app
 COPY --from=build /app/package.json ./

@@ -12,7 +12,9 @@ export default async function globalSetup() {
   // Proof of the runtime (CI greps for it): npm scripts run the Node of the `node` devDependency.
   process.stdout.write(`\n[lms] tests run on Node ${process.version} (${process.execPath})\n`);
   if (Number(process.versions.node.split('.')[0]) < 24) {
-    throw new Error(`Node ${process.version} is too old: the project needs Node 24 (run the tests through npm scripts)`);
+    throw new Error(
+      `Node ${process.version} is too old: the project needs Node 24 (run the tests through npm scripts)`,
+    );
   }
   const runId = `${process.pid.toString(36)}${Date.now().toString(36).slice(-4)}`;
   process.env.LMS_TEST_RUN_ID = runId;

@@ -32,6 +32,7 @@ const ALL_SCENARIOS = [
   'quiz',
   'login',
   'journey',
+  'rate-limit',
 ];
 
 const TARGETS = {
@@ -42,7 +43,14 @@ const TARGETS = {
   byIdCpuUs: 450,
   authOverheadUs: 100,
   journeyP95Ms: 100,
+  // Issue 10: the authenticated/anonymous Node CPU ratio must not grow past today's 2.2–2.55×,
+  // and the rate limiter (a guard since @nestjs/throttler) should cost at most 20 µs per request.
+  authRatio: 2.55,
+  rateLimitUs: 20,
 };
+
+/** Limits so high that no scenario is ever refused: the limiter still counts every request, as in production. */
+const UNREACHABLE_LIMIT = '1000000000';
 
 // ---- options ----------------------------------------------------------------------------------
 
@@ -99,6 +107,7 @@ function options() {
     write: !values['no-write'],
     apiPort: Number(process.env.BENCH_API_PORT ?? 18110),
     floorPort: Number(process.env.BENCH_FLOOR_PORT ?? 18111),
+    apiPort2: Number(process.env.BENCH_API2_PORT ?? 18112),
   };
 }
 
@@ -414,7 +423,7 @@ async function main() {
 
     const bench = new Bench(opts, monitor, workDir);
     const secret = randomBytes(48).toString('base64url');
-    const apiEnv = (cache) => {
+    const apiEnv = (cache, rateLimit = true) => {
       const env = { ...process.env };
       for (const k of [
         'ENABLE_API_DOCS',
@@ -433,7 +442,11 @@ async function main() {
         DATABASE_URL: db.url,
         DATA_DIR: join(workDir, 'api-data'),
         FILE_STORAGE_PROVIDER: 'local',
-        RATE_LIMIT_ENABLED: 'false',
+        // The limiter is on, as in production (in memory: no REDIS_URL), with limits no scenario reaches.
+        RATE_LIMIT_ENABLED: rateLimit ? 'true' : 'false',
+        RATE_LIMIT_REQUESTS_PER_MINUTE: UNREACHABLE_LIMIT,
+        AUTH_RATE_LIMIT_REQUESTS_PER_MINUTE: UNREACHABLE_LIMIT,
+        FILE_UPLOAD_RATE_LIMIT_REQUESTS_PER_HOUR: UNREACHABLE_LIMIT,
         LOG_LEVEL: opts.logLevel,
         PORT: String(opts.apiPort),
         HOST: '127.0.0.1',
@@ -443,14 +456,14 @@ async function main() {
         CACHE_ENABLED: cache ? 'true' : 'false',
       });
     };
-    const apiServer = (cache, nodeArgs = []) =>
+    const apiServer = (cache, nodeArgs = [], { rateLimit = true } = {}) =>
       new Server({
-        name: cache ? 'api' : 'api (cache off)',
+        name: `${cache ? 'api' : 'api (cache off)'}${rateLimit ? '' : ' (rate limit off)'}`,
         args: ['--enable-source-maps', ...nodeArgs, 'dist/apps/api/src/main.js'],
-        env: apiEnv(cache),
-        port: opts.apiPort,
+        env: { ...apiEnv(cache, rateLimit), ...(rateLimit ? {} : { PORT: String(opts.apiPort2) }) },
+        port: rateLimit ? opts.apiPort : opts.apiPort2,
         readyPath: '/api/v1/ready',
-        logFile: join(workDir, `api-${cache ? 'cache' : 'nocache'}.log`),
+        logFile: join(workDir, `api-${cache ? 'cache' : 'nocache'}${rateLimit ? '' : '-norl'}.log`),
       });
     const floor = new Server({
       name: 'floor',
@@ -483,7 +496,7 @@ async function main() {
 
     // ---- phase 1: the API with its cache off (every request reaches PostgreSQL) vs the floor ----
     let tokens = new Map();
-    const needsTokens = ['auth', 'my-courses', 'progress', 'quiz', 'journey'].some(want);
+    const needsTokens = ['auth', 'my-courses', 'progress', 'quiz', 'journey', 'rate-limit'].some(want);
     const phase1 = ['list', 'by-id', 'by-slug'].some(want);
     const nocache = apiServer(false);
     if (phase1 || needsTokens) {
@@ -539,7 +552,9 @@ async function main() {
 
     // ---- phase 2: the API as configured for production (cache on) ----
     const api = apiServer(true);
-    const phase2 = ['cached-list', 'auth', 'my-courses', 'progress', 'quiz', 'login', 'journey'].some(want);
+    const phase2 = ['cached-list', 'auth', 'my-courses', 'progress', 'quiz', 'login', 'journey', 'rate-limit'].some(
+      want,
+    );
     if (phase2) {
       servers.push(api);
       log('starting the API (cache on)');
@@ -573,7 +588,16 @@ async function main() {
         const overhead = withToken.cpuUs - without.cpuUs;
         const pgOverhead =
           withToken.pgUs !== undefined && without.pgUs !== undefined ? withToken.pgUs - without.pgUs : undefined;
-        results.auth = { overheadUs: overhead, pgOverheadUs: pgOverhead };
+        results.auth = { overheadUs: overhead, pgOverheadUs: pgOverhead, cpuRatio: withToken.cpuUs / without.cpuUs };
+        results.targets.push(
+          target(
+            'authenticated/anonymous Node CPU ≤ 2.55×',
+            withToken.cpuUs / without.cpuUs,
+            TARGETS.authRatio,
+            '≤',
+            (x) => `${x.toFixed(2)}× (${withToken.cpuUs.toFixed(0)} / ${without.cpuUs.toFixed(0)} µs)`,
+          ),
+        );
         results.targets.push(
           target(
             'authenticated-request overhead ≤ 100 µs CPU',
@@ -629,6 +653,44 @@ async function main() {
       }
 
       if (want('journey')) await journeyScenario(bench, api, fx, tokenOf, results, opts);
+
+      if (want('rate-limit')) {
+        // The same API with the limiter off, interleaved with the one above: the CPU difference per
+        // request on a limited route is what the rate limiter costs (anonymous and with a token).
+        const norl = apiServer(true, [], { rateLimit: false });
+        servers.push(norl);
+        log('starting a second API (cache on, rate limit off)');
+        await norl.start();
+        const token = tokenOf(fx.students[0].email);
+        for (const [who, bearer] of [
+          ['anonymous', '-'],
+          ['with a bearer token', token],
+        ]) {
+          const file = bench.requestFile(`categories-${bearer === '-' ? 'anon' : 'token'}`, [
+            `GET\t/api/v1/categories\t${bearer}`,
+          ]);
+          const [on, off] = await bench.ab(
+            `rate limiter cost (GET /categories ${who}, limiter on vs off)`,
+            { name: 'limiter on', server: api },
+            { name: 'limiter off', server: norl },
+            { file, mode: 'random' },
+          );
+          add(`GET /categories ${who}, cached (rate limiter on)`, 'api', on);
+          add(`GET /categories ${who}, cached (rate limiter off)`, 'api', off);
+          const cost = on.cpuUs - off.cpuUs;
+          results.rateLimit = { ...results.rateLimit, [bearer === '-' ? 'anonymousUs' : 'authenticatedUs']: cost };
+          results.targets.push(
+            target(
+              `rate limiter ≤ 20 µs Node CPU per request (${who})`,
+              cost,
+              TARGETS.rateLimitUs,
+              '≤',
+              (x) => `${x.toFixed(0)} µs`,
+            ),
+          );
+        }
+        await norl.stop();
+      }
       await api.stop();
     }
 

@@ -1,4 +1,5 @@
 import { jest } from '@jest/globals';
+import { register } from 'prom-client';
 import { EmailTransport } from '#notifications';
 import { JobProducer, type AppConfig } from '#core';
 import { createTestApp, createTestDatabase, createTestWorker, type TestApp, type TestDatabase } from '#testing';
@@ -81,7 +82,11 @@ describe.each(queueBackends())('queues on $name', ({ env }) => {
       const health = await fetch(`http://127.0.0.1:${http.port}/health`);
       expect(health.status).toBe(200);
       expect(await health.json()).toEqual({ status: 'ok' });
-      const metrics = await (await fetch(`http://127.0.0.1:${http.port}/metrics`)).text();
+      const res = await fetch(`http://127.0.0.1:${http.port}/metrics`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe(register.contentType);
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      const metrics = await res.text();
       expect(metrics).toMatch(/lms_job_duration_seconds_count\{[^}]*queue="emails",job_name="send-email"[^}]*\} [1-9]/);
       expect(metrics).toMatch(/lms_queue_jobs\{queue="emails",state="failed"\} 0/);
       expect(metrics).toMatch(/lms_queue_jobs\{queue="webhooks",state="waiting"\} 0/);

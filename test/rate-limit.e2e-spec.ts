@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Controller, Get, Module, Param } from '@nestjs/common';
+import { Controller, Get, HttpCode, Module, Param, Post } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { Public, type ProblemBody } from '#core';
-import { createTestApp, testRedisUrl, type TestApp } from '#testing';
+import { createActor, createTestApp, testRedisUrl, type TestApp } from '#testing';
 
 let handled = 0;
+let uploads = 0;
 
 @Public()
 @Controller('__rl')
@@ -22,8 +23,21 @@ class RateLimitProbeController {
   }
 }
 
-@Module({ controllers: [RateLimitProbeController] })
+/** Stands in for the upload route (a later issue): authenticated, under FILE_UPLOAD_RATE_LIMIT_PATHS. */
+@Controller('__rl/upload')
+class UploadProbeController {
+  @Post()
+  @HttpCode(200)
+  upload(): { ok: boolean } {
+    uploads++;
+    return { ok: true };
+  }
+}
+
+@Module({ controllers: [RateLimitProbeController, UploadProbeController] })
 class RateLimitProbeModule {}
+
+const UPLOAD_PATH = '/api/v1/__rl/upload';
 
 const LIMITS = {
   RATE_LIMIT_ENABLED: 'true',
@@ -31,7 +45,23 @@ const LIMITS = {
   RATE_LIMIT_WINDOW_SECONDS: '60',
   AUTH_RATE_LIMIT_REQUESTS_PER_MINUTE: '2',
   AUTH_RATE_LIMIT_WINDOW_SECONDS: '60',
+  FILE_UPLOAD_RATE_LIMIT_REQUESTS_PER_HOUR: '2',
+  FILE_UPLOAD_RATE_LIMIT_WINDOW_SECONDS: '3600',
+  FILE_UPLOAD_RATE_LIMIT_PATHS: UPLOAD_PATH,
 };
+
+const upload = (t: TestApp, token?: string) =>
+  t.request(UPLOAD_PATH, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: '{}',
+  });
+
+const badLogin = () => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ email: 'nobody@example.com', password: 'wrong-password' }),
+});
 
 const boot = (env: Record<string, string | undefined>, extra: Partial<Parameters<typeof createTestApp>[0]> = {}) =>
   createTestApp({ workers: false, extraModules: [RateLimitProbeModule], env: { ...LIMITS, ...env }, ...extra });
@@ -52,14 +82,14 @@ async function hits(t: TestApp, path: string, n: number, init?: RequestInit): Pr
   return out;
 }
 
-async function expectRateLimited(res: Response, path: string): Promise<void> {
+async function expectRateLimited(res: Response, path: string, windowSeconds = 60): Promise<void> {
   expect(res.status).toBe(429);
   expect(res.headers.get('content-type')).toContain('application/problem+json');
   expect(res.headers.get('x-ratelimit-remaining')).toBe('0');
   const retryAfter = Number(res.headers.get('retry-after'));
   expect(Number.isInteger(retryAfter)).toBe(true);
   expect(retryAfter).toBeGreaterThanOrEqual(1);
-  expect(retryAfter).toBeLessThanOrEqual(60);
+  expect(retryAfter).toBeLessThanOrEqual(windowSeconds);
   const body = (await res.json()) as ProblemBody;
   expect(body).toEqual({
     type: 'https://lms.local/problems/rate_limited',
@@ -162,6 +192,94 @@ describe('rate limiting (memory store)', () => {
     await hits(t, path, 1, { headers: { 'x-forwarded-for': '203.0.113.2' } });
     await expectRateLimited(await t.request(path, { headers: { 'x-forwarded-for': '203.0.113.3' } }), path);
   });
+
+  it('counts requests the JWT guard rejects (401) with the headers, and refuses them past the limit', async () => {
+    const res = await hits(t, '/api/v1/users/me', 3);
+    expect(res.map((r) => r.status)).toEqual([401, 401, 401]);
+    expect(res.map((r) => limitHeaders(r).limit)).toEqual(['3', '3', '3']);
+    expect(res.map((r) => limitHeaders(r).remaining)).toEqual(['2', '1', '0']);
+    await expectRateLimited(await t.request('/api/v1/users/me'), '/api/v1/users/me');
+  });
+
+  it('counts the upload rule per authenticated user, and per IP when the JWT guard rejects the request', async () => {
+    const alice = await createActor(t, 'student', 'rl-alice');
+    const bob = await createActor(t, 'student', 'rl-bob');
+    uploads = 0;
+    const first = [await upload(t, alice.token), await upload(t, alice.token)];
+    for (const r of first) await r.arrayBuffer();
+    expect(first.map((r) => r.status)).toEqual([200, 200]);
+    expect(first.map((r) => limitHeaders(r).limit)).toEqual(['2', '2']);
+    expect(first.map((r) => limitHeaders(r).remaining)).toEqual(['1', '0']);
+    await expectRateLimited(await upload(t, alice.token), UPLOAD_PATH, 3600);
+
+    // Same IP, another user: a counter of its own.
+    const other = await upload(t, bob.token);
+    await other.arrayBuffer();
+    expect(other.status).toBe(200);
+    expect(limitHeaders(other)).toMatchObject({ limit: '2', remaining: '1' });
+    expect(uploads).toBe(3);
+
+    // No token: the JWT guard answers 401 before the rate-limit guard runs; counted all the same, per IP.
+    const anonymous = [await upload(t), await upload(t)];
+    for (const r of anonymous) await r.arrayBuffer();
+    expect(anonymous.map((r) => r.status)).toEqual([401, 401]);
+    expect(anonymous.map((r) => limitHeaders(r).remaining)).toEqual(['1', '0']);
+    await expectRateLimited(await upload(t), UPLOAD_PATH, 3600);
+    // Bob's counter is his, not the IP's.
+    expect((await upload(t, bob.token)).status).toBe(200);
+    expect(uploads).toBe(4);
+  });
+});
+
+describe('rate limiting: every spelling of a route is counted', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await boot({});
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('shares the login counter between the percent-encoded spellings the router sends to it', async () => {
+    const spellings = ['/api/v1/auth/login', '/api/v1/auth/%6cogin'];
+    const res = [];
+    for (const path of spellings) {
+      const r = await t.request(path, badLogin());
+      await r.arrayBuffer();
+      res.push(r);
+    }
+    expect(res.map((r) => r.status)).toEqual([401, 401]);
+    expect(res.map((r) => limitHeaders(r).limit)).toEqual(['2', '2']);
+    expect(res.map((r) => limitHeaders(r).remaining)).toEqual(['1', '0']);
+    await expectRateLimited(await t.request('/api/v1/auth/logi%6E', badLogin()), '/api/v1/auth/logi%6E');
+    await expectRateLimited(await t.request('/api/v1/auth/login', badLogin()), '/api/v1/auth/login');
+  });
+
+  it('counts the spellings the router does not route (404) as unmatched requests under the login rule', async () => {
+    const a = await t.request('/api/v1/auth//login', badLogin());
+    const b = await t.request('/api/v1/auth/login/', badLogin());
+    for (const r of [a, b]) await r.arrayBuffer();
+    expect([a.status, b.status]).toEqual([404, 404]);
+    // Normalized to /api/v1/auth/login: the auth rule, one counter for the client's unmatched requests.
+    expect([limitHeaders(a), limitHeaders(b)].map((h) => [h.limit, h.remaining])).toEqual([
+      ['2', '1'],
+      ['2', '0'],
+    ]);
+    await expectRateLimited(await t.request('/api/v1/AUTH/login', badLogin()), '/api/v1/AUTH/login');
+  });
+
+  it('bounds a flood of 404s over ever-new paths with one counter per client', async () => {
+    const res = await hits(t, '/api/v1/flood-0', 1);
+    res.push(...(await hits(t, '/api/v1/flood-1', 1)), ...(await hits(t, '/api/v1/FLOOD/2/', 1)));
+    expect(res.map((r) => r.status)).toEqual([404, 404, 404]);
+    expect(res.map((r) => limitHeaders(r).remaining)).toEqual(['2', '1', '0']);
+    await expectRateLimited(await t.request('/api/v1/flood-3'), '/api/v1/flood-3');
+    // Under an excluded prefix too: exclusions are for the routes that serve them, not for 404s.
+    await expectRateLimited(await t.request('/api/v1/health/flood'), '/api/v1/health/flood');
+    // Routed requests keep their own counters.
+    expect((await t.request('/api/v1/__rl/ping')).status).toBe(200);
+  });
 });
 
 describe('rate limiting behind a trusted proxy', () => {
@@ -259,6 +377,18 @@ const redisUrl = testRedisUrl();
 
     await expectRateLimited(await t.request(path), path);
     expect(await redis.get(key)).toBe('4');
+  });
+
+  it('keys uploads per user, and unmatched requests per client and rule', async () => {
+    const actor = await createActor(t, 'student', 'rl-redis');
+    const r = await upload(t, actor.token);
+    await r.arrayBuffer();
+    expect(r.status).toBe(200);
+    expect(await redis.get(`${prefix}:upload:user:${actor.user.id}:${UPLOAD_PATH}`)).toBe('1');
+
+    await hits(t, '/api/v1/no-such/route', 1);
+    await hits(t, '/api/v1/no-such/other-route', 1);
+    expect(await redis.get(`${prefix}:default:ip:127.0.0.1:unmatched`)).toBe('2');
   });
 
   it('uses the auth rule key for auth paths', async () => {

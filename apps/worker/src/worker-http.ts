@@ -9,7 +9,8 @@ export interface WorkerHttpServer {
 
 /**
  * The worker's only HTTP surface (plain node:http, no framework): GET /health → 200 {"status":"ok"}
- * and GET /metrics → prom-client's default registry (job durations, failures, queue depths).
+ * and GET /metrics → prom-client's default registry (job durations, failures, queue depths), with
+ * the same metric names as the API's METRICS_PATH (PrometheusModule there; no Nest HTTP stack here).
  * Port 0 picks a free port (tests); main.ts starts it only when WORKER_HTTP_PORT > 0.
  */
 export async function startWorkerHttpServer(port: number, host = '0.0.0.0'): Promise<WorkerHttpServer> {
@@ -25,7 +26,7 @@ export async function startWorkerHttpServer(port: number, host = '0.0.0.0'): Pro
     }
     if (path === '/metrics') {
       register.metrics().then(
-        (body) => res.writeHead(200, { 'content-type': register.contentType }).end(body),
+        (body) => res.writeHead(200, { 'content-type': register.contentType, 'cache-control': 'no-store' }).end(body),
         (err: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(String(err)),
       );
       return;

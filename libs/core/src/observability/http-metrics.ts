@@ -1,21 +1,19 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { register } from 'prom-client';
 import { httpRequestDuration, httpRequestsTotal, UNMATCHED_ROUTE } from './metrics.js';
 
 export interface HttpMetricsOptions {
-  /** Root path of the Prometheus endpoint (METRICS_PATH). */
+  /** Path of the Prometheus endpoint (METRICS_PATH): scrapes are not recorded. */
   path: string;
 }
 
 /**
  * Records `http_requests_total` and `http_request_duration_seconds` for every response, labelled
- * with the route TEMPLATE (e.g. /api/v1/courses/:id; "unmatched" for 404s that matched no route),
- * and serves the default registry at `path`.
+ * with the route TEMPLATE (e.g. /api/v1/courses/:id; "unmatched" for 404s that matched no route).
  *
- * The route is registered on the Fastify instance itself, not through a Nest controller: it has to
- * live at the root (outside API_V1_PREFIX) whatever the global prefix is, and
- * @willsoto/nestjs-prometheus (CommonJS requiring the ESM-only @nestjs/common) cannot be loaded by
- * jest on Node 20, so the API would not boot in tests with it.
+ * A Fastify onResponse hook rather than a Nest interceptor: it is the cheapest place (no rxjs, no
+ * per-route wrapping) and the only one that also sees responses Nest never handles (404s of
+ * unknown routes, 413/415 from the body parser, the trusted-host check, rate limits, shutdown
+ * 503s). The endpoint itself is served by PrometheusModule (MetricsController).
  *
  * Must be called before the Fastify instance is ready (Nest's onModuleInit is fine): Fastify binds
  * hooks to routes when it becomes ready.
@@ -36,10 +34,5 @@ export function registerHttpMetrics(fastify: FastifyInstance, opts: HttpMetricsO
       duration.observe(labels, reply.elapsedTime / 1000);
     }
     done();
-  });
-
-  fastify.get(opts.path, async (_request, reply) => {
-    const body = await register.metrics();
-    return reply.header('content-type', register.contentType).header('cache-control', 'no-store').send(body);
   });
 }

@@ -11,14 +11,18 @@ const OBSERVABILITY_OPTIONS = Symbol('OBSERVABILITY_OPTIONS');
 
 export interface ObservabilityOptions {
   logger: Logger;
-  /** Register HTTP metrics and the /metrics route (API); the worker serves its own. */
-  http: boolean;
+  /**
+   * The API passes its config: with METRICS_ENABLED, PrometheusModule serves METRICS_PATH and the
+   * HTTP metrics are recorded. It is needed when the module is built, because the endpoint is a
+   * controller whose path is fixed then. The worker passes false: it serves its own /metrics
+   * (apps/worker/src/worker-http.ts).
+   */
+  http: AppConfig | false;
 }
 
 /**
- * Starts the process metrics and, for the API, installs the HTTP metrics hook and the METRICS_PATH
- * route on the Fastify instance (at the root, outside the global prefix). Runs in onModuleInit,
- * before Fastify is ready, so bootstrap code needs no extra call.
+ * Starts the process metrics (once per process) and, for the API, installs the HTTP metrics hook.
+ * Runs in onModuleInit, before Fastify is ready, so bootstrap code needs no extra call.
  */
 @Injectable()
 export class MetricsInstaller implements OnModuleInit {
@@ -38,13 +42,25 @@ export class MetricsInstaller implements OnModuleInit {
   }
 }
 
-/** Logger, Prometheus metrics and Sentry (initialised by the entry point: see initSentry). */
+/**
+ * Logger, Prometheus metrics and Sentry (initialised by the entry point: see initSentry).
+ *
+ * The API's endpoint is @willsoto/nestjs-prometheus (MetricsController at METRICS_PATH), imported
+ * only when METRICS_ENABLED, so with metrics off the route does not exist. Every metric lives in
+ * prom-client's default registry, which that module serves and the worker serves too.
+ */
 @Global()
 @Module({})
 export class ObservabilityModule {
-  static forRoot(opts: ObservabilityOptions): DynamicModule {
+  /** Async because the Prometheus endpoint is loaded lazily (see metrics.controller.ts). */
+  static async forRoot(opts: ObservabilityOptions): Promise<DynamicModule> {
+    const endpoint =
+      opts.http && opts.http.METRICS_ENABLED
+        ? [(await import('./metrics.controller.js')).prometheusEndpoint(opts.http.METRICS_PATH)]
+        : [];
     return {
       module: ObservabilityModule,
+      imports: endpoint,
       providers: [
         { provide: ROOT_LOGGER, useValue: opts.logger },
         { provide: OBSERVABILITY_OPTIONS, useValue: opts },

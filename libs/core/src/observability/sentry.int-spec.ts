@@ -6,8 +6,8 @@ import { promisify } from 'node:util';
 import { transformFile } from '@swc/core';
 
 /**
- * @sentry/nestjs (CommonJS requiring ESM-only Nest) cannot load inside jest on Node 20, so the real
- * SDK path runs in a child `node` process: initSentry + reportError against a local HTTP server
+ * The real SDK path runs in a child `node` process, as in production (Sentry.init must run before
+ * the app's modules load, which a jest worker that already loaded them cannot show): initSentry + reportError against a local HTTP server
  * standing in for Sentry, which records the envelopes it receives. Nothing leaves 127.0.0.1.
  */
 const RUNNER = `

@@ -30,8 +30,9 @@ export function sentryOptions(config: AppConfig): SentryInitOptions | undefined 
 
 /**
  * Initialises Sentry when SENTRY_DSN is set and routes reportError to it. Call once, before the
- * Nest application is created. @sentry/nestjs is imported lazily: it is CommonJS requiring the
- * ESM-only Nest packages, which loads in Node but not in jest on Node 20.
+ * Nest application is created. @sentry/nestjs is imported lazily: it is only loaded when a DSN
+ * is set, and, being CommonJS requiring the ESM-only Nest packages, it cannot be imported statically
+ * under jest (ERR_REQUIRE_CYCLE_MODULE while jest links the ES module graph; see rate-limit.guard.ts).
  * Returns whether Sentry was initialised.
  */
 export async function initSentry(config: AppConfig): Promise<boolean> {

@@ -1,8 +1,13 @@
-import { MemoryRateLimitStore } from './rate-limit.store.js';
-import { RateLimiter, retryAfterSeconds } from './rate-limit.hook.js';
-import { RateLimitRules } from './rate-limit.rules.js';
-import { testConfig } from '#testing';
-import type { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { ManualClock, testRedisUrl } from '#testing';
+import {
+  MemoryRateLimitStore,
+  RateLimitStorage,
+  REDIS_RETRY_MS,
+  RedisRateLimitStore,
+  retryAfterSeconds,
+} from './rate-limit.store.js';
 
 describe('MemoryRateLimitStore (fixed window)', () => {
   it('counts hits in a window that starts at the first hit and restarts after it ends', () => {
@@ -52,8 +57,36 @@ describe('retryAfterSeconds', () => {
   });
 });
 
-describe('RateLimiter with a failing Redis', () => {
-  it('falls back to memory counters, skips Redis for a while and warns once', async () => {
+describe('RateLimitStorage (ThrottlerStorage)', () => {
+  it('maps the window to a throttler record: hits, blocked over the limit, seconds left and the reset time', async () => {
+    const clock = new ManualClock(new Date(1_000_000));
+    const storage = new RateLimitStorage({ redis: null, clock });
+    expect(await storage.increment('k', 60_000, 2, 60_000, 'default')).toEqual({
+      totalHits: 1,
+      timeToExpire: 60,
+      isBlocked: false,
+      timeToBlockExpire: 0,
+      resetAt: 1_060_000,
+    });
+    clock.advance(20_500);
+    await storage.increment('k', 60_000, 2, 60_000, 'default');
+    expect(await storage.increment('k', 60_000, 2, 60_000, 'default')).toEqual({
+      totalHits: 3,
+      timeToExpire: 40,
+      isBlocked: true,
+      timeToBlockExpire: 40,
+      resetAt: 1_060_000,
+    });
+    // The window ends with the clock: a new one starts.
+    clock.advance(39_500);
+    expect(await storage.increment('k', 60_000, 2, 60_000, 'default')).toMatchObject({
+      totalHits: 1,
+      isBlocked: false,
+      resetAt: 1_120_000,
+    });
+  });
+
+  it('falls back to memory counters when Redis fails, skips Redis for a while and warns once', async () => {
     let calls = 0;
     const redis = {
       evalsha: () => {
@@ -61,17 +94,63 @@ describe('RateLimiter with a failing Redis', () => {
         return Promise.reject(new Error('Connection is closed.'));
       },
     } as unknown as Redis;
-    const warnings: string[] = [];
-    const limiter = new RateLimiter(new RateLimitRules(testConfig()), {
-      redis,
-      warn: (_obj, msg) => warnings.push(msg),
-    });
-    const rule = limiter.rules.default;
-    const now = Date.now();
-    expect(await limiter.hit(rule, 'k', now)).toMatchObject({ count: 1 });
-    // Redis is skipped now: synchronous memory counting.
-    expect(limiter.hit(rule, 'k', now + 1)).toMatchObject({ count: 2 });
+    const warnings: unknown[] = [];
+    const clock = new ManualClock();
+    const storage = new RateLimitStorage({ redis, clock, warn: (err) => warnings.push(err) });
+    expect(await storage.increment('k', 60_000, 5, 60_000, 'default')).toMatchObject({ totalHits: 1 });
+    // Redis is skipped now: memory counting, synchronously.
+    expect(storage.hit('k', 60_000, clock.now().getTime())).toMatchObject({ count: 2 });
     expect(calls).toBe(1);
+    // After REDIS_RETRY_MS it is tried again; the warning is not repeated within the interval.
+    clock.advance(REDIS_RETRY_MS);
+    expect(await storage.increment('k', 60_000, 5, 60_000, 'default')).toMatchObject({ totalHits: 3 });
+    expect(calls).toBe(2);
     expect(warnings).toHaveLength(1);
+  });
+});
+
+describe('RedisRateLimitStore', () => {
+  it('loads the script with EVAL when Redis does not know its SHA (NOSCRIPT)', async () => {
+    const evals: unknown[][] = [];
+    const redis = {
+      evalsha: () => Promise.reject(new Error('NOSCRIPT No matching script.')),
+      eval: (...args: unknown[]) => {
+        evals.push(args);
+        return Promise.resolve([1, 60_000]);
+      },
+    } as unknown as Redis;
+    expect(await new RedisRateLimitStore(redis).hit('k', 60_000, 5_000)).toEqual({ count: 1, resetAt: 65_000 });
+    expect(evals).toHaveLength(1);
+    expect(evals[0].slice(1)).toEqual([1, 'k', 60_000]);
+  });
+
+  const redisUrl = testRedisUrl();
+  (redisUrl ? describe : describe.skip)('script on a real Redis', () => {
+    let client: Redis;
+    const key = `rl-unit-${randomUUID()}`;
+
+    beforeAll(() => {
+      client = new Redis(redisUrl!);
+    });
+    afterAll(async () => {
+      await client.del(key);
+      await client.quit();
+    });
+
+    it('counts atomically, sets the TTL on the first hit only, and repairs a counter without TTL', async () => {
+      const store = new RedisRateLimitStore(client);
+      const first = await store.hit(key, 60_000, 0);
+      expect(first.count).toBe(1);
+      expect(first.resetAt).toBeGreaterThan(59_000);
+      const counts = await Promise.all(Array.from({ length: 20 }, () => store.hit(key, 60_000, 0)));
+      expect(counts.map((s) => s.count).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 2));
+      // Later hits keep the window: the TTL is not pushed back.
+      await client.pexpire(key, 30_000);
+      expect((await store.hit(key, 60_000, 0)).resetAt).toBeLessThanOrEqual(30_000);
+      // A counter left without TTL (e.g. written by hand) gets the window again.
+      await client.persist(key);
+      expect(await store.hit(key, 60_000, 0)).toMatchObject({ count: 23, resetAt: 60_000 });
+      expect(await client.pttl(key)).toBeGreaterThan(59_000);
+    });
   });
 });

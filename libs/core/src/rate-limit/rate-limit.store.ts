@@ -1,5 +1,13 @@
 import { createHash } from 'node:crypto';
+import { Logger } from '@nestjs/common';
+import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { Redis } from 'ioredis';
+import type { Clock } from '../runtime/clock.js';
+
+/** After a Redis error, Redis is skipped (memory counters used) for this long. */
+export const REDIS_RETRY_MS = 5_000;
+/** Redis failures are logged at most once per this interval. */
+export const REDIS_WARN_INTERVAL_MS = 60_000;
 
 /** The state of one counter after a hit: hits in the current window and when it ends (epoch ms). */
 export interface WindowState {
@@ -99,4 +107,95 @@ export class RedisRateLimitStore implements RateLimitStore {
     const [count, ttl] = reply as [number, number];
     return { count, resetAt: now + ttl };
   }
+}
+
+/**
+ * A ThrottlerStorage record plus the end of the window in epoch ms: X-RateLimit-Reset is derived
+ * from it, so every response of one window carries the same Reset (timeToExpire is rounded seconds).
+ */
+export interface RateLimitRecord extends Awaited<ReturnType<ThrottlerStorage['increment']>> {
+  resetAt: number;
+}
+
+/** Whole seconds until the window ends, at least 1. */
+export function retryAfterSeconds(resetAt: number, now: number): number {
+  const s = Math.ceil((resetAt - now) / 1000);
+  return s > 1 ? s : 1;
+}
+
+export interface RateLimitStorageOptions {
+  /** Redis client for shared counters (REDIS_URL and RATE_LIMIT_USE_REDIS), or null for memory. */
+  redis: Redis | null;
+  clock: Clock;
+  memory?: MemoryRateLimitStore;
+  /** Where Redis failures are reported (default: a Nest logger warning). */
+  warn?: (err: unknown) => void;
+}
+
+/**
+ * The app's ThrottlerStorage (handed to ThrottlerModule as `storage`): fixed windows in Redis (one
+ * Lua script, one round trip, shared by every API process) when a client is given, otherwise in this
+ * process's bounded memory store. A failing Redis command does not fail the request: the hit is
+ * counted in memory instead (so limits "fail open" to per-process counters, never to a 5xx or to
+ * blocking everyone), Redis is skipped for REDIS_RETRY_MS (so requests do not each wait for a
+ * command timeout while it is down) and a warning is logged at most once per REDIS_WARN_INTERVAL_MS.
+ *
+ * A fixed window has no separate block: a client over the limit is refused until the window ends,
+ * so `blockDuration` is ignored and `timeToBlockExpire` is the time left in the window.
+ */
+export class RateLimitStorage implements ThrottlerStorage {
+  readonly memory: MemoryRateLimitStore;
+  private readonly redis: RedisRateLimitStore | null;
+  private readonly clock: Clock;
+  private readonly warn: (err: unknown) => void;
+  private redisRetryAt = 0;
+  private lastWarnAt = -Infinity;
+
+  constructor(opts: RateLimitStorageOptions) {
+    this.memory = opts.memory ?? new MemoryRateLimitStore();
+    this.redis = opts.redis ? new RedisRateLimitStore(opts.redis) : null;
+    this.clock = opts.clock;
+    const logger = new Logger('RateLimit');
+    this.warn =
+      opts.warn ??
+      ((err) =>
+        logger.warn(
+          `Rate limit store (Redis) unavailable, using per-process memory counters: ${err instanceof Error ? err.message : String(err)}`,
+        ));
+  }
+
+  /** ThrottlerStorage: counts one hit on `key` in a fixed window of `ttl` ms. */
+  increment(key: string, ttl: number, limit: number, _blockDuration: number, _name: string): Promise<RateLimitRecord> {
+    const now = this.clock.now().getTime();
+    const state = this.hit(key, ttl, now);
+    return state instanceof Promise
+      ? state.then((s) => toRecord(s, limit, now))
+      : Promise.resolve(toRecord(state, limit, now));
+  }
+
+  /** The window state after one hit: synchronous in memory, a promise with Redis. */
+  hit(key: string, windowMs: number, now: number): WindowState | Promise<WindowState> {
+    if (this.redis === null || now < this.redisRetryAt) return this.memory.hit(key, windowMs, now);
+    return this.redis.hit(key, windowMs, now).catch((err: unknown) => {
+      this.redisRetryAt = now + REDIS_RETRY_MS;
+      if (now - this.lastWarnAt >= REDIS_WARN_INTERVAL_MS) {
+        this.lastWarnAt = now;
+        this.warn(err);
+      }
+      return this.memory.hit(key, windowMs, now);
+    });
+  }
+}
+
+function toRecord(state: WindowState, limit: number, now: number): RateLimitRecord {
+  // Copied: the memory store's state object keeps counting after this returns.
+  const isBlocked = state.count > limit;
+  const secondsLeft = retryAfterSeconds(state.resetAt, now);
+  return {
+    totalHits: state.count,
+    timeToExpire: secondsLeft,
+    isBlocked,
+    timeToBlockExpire: isBlocked ? secondsLeft : 0,
+    resetAt: state.resetAt,
+  };
 }

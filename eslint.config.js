@@ -37,6 +37,28 @@ export default tseslint.config(
     },
   },
   {
+    // Library code also limits string lengths in code points, as PostgreSQL counts them.
+    files: ['libs/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/libs/*/src/*', '!**/libs/testing/src/*'], message: 'Import other libs through "#<lib>".' },
+          ],
+          paths: [
+            {
+              name: 'class-validator',
+              importNames: ['Length', 'MaxLength', 'MinLength'],
+              message:
+                'Use CodePointLength / MaxCodePoints / MinCodePoints from #core (PostgreSQL counts code points).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: [
       'libs/core/src/config/**',
       'libs/core/src/runtime/**',

@@ -9,5 +9,8 @@ import { AddCourseTotalQuizzes1795556350778 as M5 } from './1795556350778-AddCou
 import { MaintainCourseQuizCount1795556351778 as M6 } from './1795556351778-MaintainCourseQuizCount.js';
 import { IndexQuizAttemptLists1795557895808 as M7 } from './1795557895808-IndexQuizAttemptLists.js';
 import { IndexCourseListIds1795558751174 as M8 } from './1795558751174-IndexCourseListIds.js';
+import { AddCourseLessonTotals1796137213956 as M9 } from './1796137213956-AddCourseLessonTotals.js';
+import { AddDeploymentNotices1796137229185 as M10 } from './1796137229185-AddDeploymentNotices.js';
+import { AddLoginAttemptCounters1796137281077 as M11 } from './1796137281077-AddLoginAttemptCounters.js';
 
-export const MIGRATIONS: Array<new () => MigrationInterface> = [M0, M1, M2, M3, M4, M5, M6, M7, M8];
+export const MIGRATIONS: Array<new () => MigrationInterface> = [M0, M1, M2, M3, M4, M5, M6, M7, M8, M9, M10, M11];

@@ -7,10 +7,16 @@ export function uniqueEmail(label = 'user'): string {
   return `${label}-${randomBytes(5).toString('hex')}@example.com`;
 }
 
-/** A random documentation-range IPv4 address (for X-Forwarded-For behind a trusted proxy). */
+let ipSerial = randomBytes(2).readUInt16BE(0);
+
+/**
+ * A client IPv4 address (for X-Forwarded-For behind a trusted proxy) that no other call of this
+ * test file returns: lockout counters are per IP, so two tests drawing the same address at random
+ * would share a counter (one test's failures locking another's logins).
+ */
 export function randomIp(): string {
-  const b = randomBytes(2);
-  return `198.51.${b[0]}.${b[1] % 254 || 1}`;
+  ipSerial = (ipSerial + 1) % (256 * 254);
+  return `198.51.${Math.floor(ipSerial / 254)}.${(ipSerial % 254) + 1}`;
 }
 
 export function json(body: unknown, headers: Record<string, string> = {}): RequestInit {

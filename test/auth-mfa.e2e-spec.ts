@@ -363,9 +363,11 @@ describe('MFA (TOTP) e2e', () => {
       expect(res.status).toBe(422);
       expect(res.body.code).toBe('validation_failed');
     }
+    // This challenge's row, by its jti (expires_at has whole seconds: the latest row may be a tie).
+    const { jti } = JSON.parse(Buffer.from(challenge.split('.')[1]!, 'base64url').toString()) as { jti: string };
     const [row] = await t.db.query<{ failed_attempts: number }>(
-      'SELECT failed_attempts FROM mfa_challenges WHERE jti = (SELECT jti FROM mfa_challenges WHERE user_id = $1 ORDER BY expires_at DESC LIMIT 1)',
-      [user.id],
+      'SELECT failed_attempts FROM mfa_challenges WHERE jti = $1 AND user_id = $2',
+      [jti, user.id],
     );
     expect(row!.failed_attempts).toBe(0);
   });

@@ -1,13 +1,16 @@
-import { AuthTokensService, TokenService } from '#auth';
+import { AccountEmailHandler, AuthTokensService, TokenService } from '#auth';
+import { JobProducer, type SendAccountEmailPayload } from '#core';
 import {
   callApi,
   createTestApp,
   startTestSmtpServer,
   type JsonResponse,
+  type ReceivedMail,
   type TestApp,
   type TestSmtpServer,
 } from '#testing';
 import { PasswordService, UsersService, type User } from '#users';
+import { decodeJwt, json, PASSWORD, uniqueEmail } from './auth-helpers.js';
 import { until } from './queue-test-utils.js';
 
 type Json = JsonResponse;
@@ -75,8 +78,91 @@ describe('password reset and email verification e2e', () => {
   }
 
   const tokenOf = (url: string): string => decodeURIComponent(new URL(url).searchParams.get('token')!);
+  /** Outbox events for an address: rendered emails (`to`) and account emails (`user_id`). */
   const outboxTo = async (email: string): Promise<number> =>
-    (await t.db.query("SELECT 1 FROM outbox_events WHERE payload->>'to' = $1", [email])).length;
+    (
+      await t.db.query(
+        `SELECT 1 FROM outbox_events
+          WHERE payload->>'to' = $1 OR payload->>'user_id' IN (SELECT id::text FROM users WHERE email = $1)`,
+        [email],
+      )
+    ).length;
+
+  /** Everything stored about the emails: outbox rows, and the emails queue's jobs (data, results, errors). */
+  async function storedEmailTraces(): Promise<string> {
+    const rows = await t.db.query<{ payload: unknown }>('SELECT payload FROM outbox_events');
+    const jobs = await t.app
+      .get(JobProducer)
+      .queue('emails')
+      .getJobs(['waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized']);
+    return JSON.stringify({
+      outbox: rows.map((r) => r.payload),
+      jobs: jobs.map((j) => ({ data: j.data, result: j.returnvalue, failed: j.failedReason, trace: j.stacktrace })),
+    });
+  }
+
+  it('stores neither reset nor verification tokens (outbox, job data); the links minted at send time work', async () => {
+    const { user, email } = await newUser('at-rest', false);
+    await call('POST', '/auth/forgot-password', { email });
+    await call('POST', '/auth/verify-email/request', { email });
+    const reset = tokenOf(await linkFor(email, 'reset-password'));
+    const verify = tokenOf(await linkFor(email, 'verify-email'));
+    await until('both jobs to complete', async () => {
+      const jobs = await t.app.get(JobProducer).queue('emails').getJobs(['completed']);
+      return jobs.filter((j) => (j.data as { user_id?: string }).user_id === user.id).length === 2;
+    });
+
+    const traces = await storedEmailTraces();
+    for (const token of [reset, verify]) {
+      expect(traces).not.toContain(token);
+      expect(traces).not.toContain(token.split('.')[2]); // not even its signature
+    }
+    // What is stored instead: the user and the token's id.
+    const events = await t.db.query<{ payload: { kind: string; token_id: string } }>(
+      "SELECT payload FROM outbox_events WHERE event_type = 'account_email.requested' AND payload->>'user_id' = $1",
+      [user.id],
+    );
+    expect(events.map((e) => [e.payload.kind, e.payload.token_id]).sort()).toEqual(
+      [
+        ['email_verification', decodeJwt(verify).jti],
+        ['password_reset', decodeJwt(reset).jti],
+      ].sort(),
+    );
+
+    expect((await call('POST', '/auth/verify-email/confirm', { token: verify })).status).toBe(200);
+    expect(
+      (await call('POST', '/auth/reset-password', { token: reset, new_password: 'at rest password' })).status,
+    ).toBe(200);
+  });
+
+  it('a redelivered job sends the same link (one valid link), and nothing once the link was used', async () => {
+    const { user, email } = await newUser('redeliver');
+    await call('POST', '/auth/forgot-password', { email });
+    const first = tokenOf(await linkFor(email, 'reset-password'));
+    const [{ payload }] = await t.db.query<{ payload: SendAccountEmailPayload }>(
+      "SELECT payload FROM outbox_events WHERE event_type = 'account_email.requested' AND payload->>'user_id' = $1",
+      [user.id],
+    );
+    const handler = t.app.get(AccountEmailHandler);
+    const mine = (): ReceivedMail[] => smtp.messages.filter((m) => m.to.includes(email));
+    expect(mine()).toHaveLength(1);
+
+    expect(await handler.handle(payload)).toMatchObject({ kind: 'smtp' }); // the job, delivered again
+    const [original, copy] = mine().map((m) => decodeQuotedPrintable(m.raw));
+    expect(copy).toBeDefined();
+    const link = (raw: string): string =>
+      tokenOf(raw.match(/https:\/\/app\.example\.test\/reset-password\?token=[A-Za-z0-9._%-]+/)![0]);
+    const messageId = (raw: string): string | undefined => /^Message-ID: (.+)$/im.exec(raw)?.[1]?.trim();
+    expect(link(copy!)).toBe(first);
+    expect(messageId(copy!)).toBe(messageId(original!));
+    expect(messageId(copy!)).toBe(`<${payload.token_id}@lms.local>`);
+
+    expect(
+      (await call('POST', '/auth/reset-password', { token: first, new_password: 'redelivered pass' })).status,
+    ).toBe(200);
+    expect(await handler.handle(payload)).toEqual({ skipped: 'link already used' });
+    expect(mine()).toHaveLength(2);
+  });
 
   it('resets the password from the emailed link; revokes every token; the link is single-use', async () => {
     const { user, email, pair } = await newUser('reset');
@@ -242,5 +328,47 @@ describe('password reset and email verification e2e', () => {
     expect(await t.db.query('SELECT 1 FROM consumed_tokens WHERE jti = $1', [jti])).toHaveLength(0);
     await t.db.query('UPDATE users SET is_active = true WHERE id = $1', [user.id]);
     expect((await call('POST', '/auth/verify-email/confirm', { token })).status).toBe(200);
+  });
+});
+
+describe('registration with REQUIRE_EMAIL_VERIFICATION_FOR_LOGIN=true', () => {
+  let t: TestApp;
+  let smtp: TestSmtpServer;
+
+  beforeAll(async () => {
+    smtp = await startTestSmtpServer();
+    t = await createTestApp({
+      env: { ...smtp.env, REQUIRE_EMAIL_VERIFICATION_FOR_LOGIN: 'true', FRONTEND_BASE_URL: 'https://app.example.test' },
+    });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await smtp?.close();
+  });
+
+  it('emails a verification link minted at send time (never stored) that verifies the account', async () => {
+    const email = uniqueEmail('signup');
+    const login = (): Promise<Response> => t.request('/api/v1/auth/login', json({ email, password: PASSWORD }));
+    const reg = await t.request('/api/v1/auth/register', json({ email, password: PASSWORD, full_name: 'Sign Up' }));
+    expect(reg.status).toBe(201);
+    const raw = await until('the verification email', () =>
+      smtp.messages
+        .filter((m) => m.to.includes(email))
+        .map((m) => decodeQuotedPrintable(m.raw))
+        .find((c) => c.includes('/verify-email?token=')),
+    );
+    expect(raw).toMatch(/^Subject: Verify your email address/m);
+    expect(raw).toContain('Hello Sign Up,');
+    const url = raw.match(/https:\/\/app\.example\.test\/verify-email\?token=[A-Za-z0-9._%-]+/)![0];
+    const token = decodeURIComponent(new URL(url).searchParams.get('token')!);
+    expect(decodeJwt(token)).toMatchObject({ typ: 'email_verification', iss: 'lms', aud: 'lms-api' });
+    const outbox = JSON.stringify(await t.db.query('SELECT payload FROM outbox_events'));
+    expect(outbox).not.toContain(token.split('.')[2]);
+
+    expect(((await (await login()).json()) as { code: string }).code).toBe('email_not_verified');
+    const confirm = await t.request('/api/v1/auth/verify-email/confirm', json({ token }));
+    expect(confirm.status).toBe(200);
+    expect((await login()).status).toBe(200);
   });
 });

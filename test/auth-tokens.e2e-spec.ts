@@ -49,6 +49,8 @@ describe.each(backends)('auth tokens ($name store)', ({ name, env }) => {
   function accessClaims(user: Registered, overrides: Record<string, unknown> = {}): Record<string, unknown> {
     const now = Math.floor(Date.now() / 1000);
     return {
+      iss: t.config.JWT_ISSUER,
+      aud: t.config.JWT_AUDIENCE,
       sub: user.id,
       jti: randomUUID(),
       typ: 'access',
@@ -103,6 +105,38 @@ describe.each(backends)('auth tokens ($name store)', ({ name, env }) => {
       const res = await me((headers as (u: Registered, s: string) => Record<string, string>)(user, secret()));
       expect(res.status).toBe(401);
       expect(((await res.json()) as Problem).code).toBe(code);
+    });
+
+    it('mints iss and aud into every token', async () => {
+      const claims = { iss: t.config.JWT_ISSUER, aud: t.config.JWT_AUDIENCE };
+      expect(t.config).toMatchObject({ JWT_ISSUER: 'lms', JWT_AUDIENCE: 'lms-api', JWT_CLOCK_SKEW_SECONDS: 30 });
+      expect(decodeJwt(user.access)).toMatchObject({ ...claims, typ: 'access' });
+      expect(decodeJwt(user.refresh)).toMatchObject({ ...claims, typ: 'refresh' });
+    });
+
+    const now = (): number => Math.floor(Date.now() / 1000);
+    it.each([
+      ['another audience', () => ({ aud: 'another-api' })],
+      ['an audience list without ours', () => ({ aud: ['another-api', 'lms'] })],
+      ['no audience', () => ({ aud: undefined })],
+      ['another issuer', () => ({ iss: 'https://issuer.example' })],
+      ['no issuer', () => ({ iss: undefined })],
+      ['iat in the future beyond the clock skew', () => ({ iat: now() + 31 + 5 })],
+      ['no iat', () => ({ iat: undefined })],
+      ['nbf in the future beyond the clock skew', () => ({ nbf: now() + 31 + 5 })],
+    ])('rejects a validly signed token with %s: 401, the body of any bad token', async (_label, overrides) => {
+      const forged = await me(bearer(craftJwt(accessClaims(user), 'another-secret-key-0123456789abcdef')));
+      const res = await me(bearer(craftJwt(accessClaims(user, overrides()), secret())));
+      expect(res.status).toBe(401);
+      const strip = ({ request_id: _r, ...rest }: Record<string, unknown>): Record<string, unknown> => rest;
+      const body = strip((await res.json()) as Record<string, unknown>);
+      expect(body).toEqual(strip((await forged.json()) as Record<string, unknown>));
+      expect(body).toMatchObject({ status: 401, code: 'invalid_token', detail: 'Could not validate credentials' });
+    });
+
+    it('accepts iat and nbf slightly ahead of the server clock (within JWT_CLOCK_SKEW_SECONDS)', async () => {
+      const ahead = now() + 20;
+      expect((await me(bearer(craftJwt(accessClaims(user, { iat: ahead, nbf: ahead }), secret())))).status).toBe(200);
     });
   });
 
@@ -160,12 +194,23 @@ describe.each(backends)('auth tokens ($name store)', ({ name, env }) => {
     it('answers 401 invalid_refresh_token for garbage, forged, expired and unknown tokens', async () => {
       const user = await register(t);
       const now = Math.floor(Date.now() / 1000);
-      const claims = { sub: user.id, typ: 'refresh', ver: 0, fam: randomUUID(), iat: now };
+      const claims = {
+        iss: t.config.JWT_ISSUER,
+        aud: t.config.JWT_AUDIENCE,
+        sub: user.id,
+        typ: 'refresh',
+        ver: 0,
+        fam: randomUUID(),
+        iat: now,
+      };
       const tokens = [
         'garbage',
         craftJwt({ ...claims, jti: randomUUID(), exp: now + 600 }, 'another-secret-key-0123456789abcdef'),
         craftJwt({ ...claims, jti: decodeJwt(user.refresh).jti, exp: now - 10 }, secret()),
         craftJwt({ ...claims, jti: randomUUID(), exp: now + 600 }, secret()), // validly signed, never issued
+        // the real token's claims for another audience, or issued in the future
+        craftJwt({ ...decodeJwt(user.refresh), aud: 'another-api' }, secret()),
+        craftJwt({ ...decodeJwt(user.refresh), iat: now + 3600 }, secret()),
       ];
       for (const token of tokens) {
         const res = await refresh(token);
@@ -229,9 +274,14 @@ describe.each(backends)('auth tokens ($name store)', ({ name, env }) => {
       await t.request('/api/v1/auth/login', json({ email: user.email, password: 'wrong' }));
     }
     if (redis) {
-      const key = `${t.config.CACHE_KEY_PREFIX}:auth:failed_attempts:user:${user.email}`;
-      expect(await redis.get(key)).toBe('5');
+      const key = `${t.config.CACHE_KEY_PREFIX}:auth:lockout:user:${user.email}`;
+      expect(await redis.hgetall(key)).toEqual({ f: '5', p: '0' });
       expect(await redis.ttl(key)).toBeGreaterThan(0);
+    } else {
+      const rows = await t.db.query('SELECT failures, pending FROM login_attempt_counters WHERE key = $1', [
+        `user:${user.email}`,
+      ]);
+      expect(rows).toEqual([{ failures: 5, pending: 0 }]);
     }
     const res = await t.request('/api/v1/auth/login', json({ email: user.email, password: 'correct-horse-battery' }));
     expect(((await res.json()) as Problem).code).toBe('account_locked');

@@ -1,9 +1,14 @@
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
 import type { Logger } from 'pino';
 import { AuthTokensService } from '#auth';
-import { AppConfig } from '#core';
+import { AppConfig, startEmbeddedPostgres } from '#core';
 import { AdminBootstrapService, CREATE_ADMIN_HINT, DEMO_ACCOUNTS, PasswordService, UsersService } from '#users';
 import { createTestApp, testConfig, type TestApp } from '#testing';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, runCli } from '../apps/api/src/cli.js';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, runCli, USAGE } from '../apps/api/src/cli.js';
 
 const PASSWORD = 'cli-admin-password';
 
@@ -125,6 +130,51 @@ describe('CLI: create-admin', () => {
   });
 });
 
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+describe('CLI help agrees with what the CLI does', () => {
+  it('says create-admin works while the API runs, and it does: it uses the running embedded server', async () => {
+    expect(USAGE).not.toMatch(/stop the running API/i);
+    expect(USAGE).toMatch(/while the API runs\s+\(npm start\) the command uses its server/);
+
+    // "The API runs": a live process (this one) holds the embedded PostgreSQL of DATA_DIR.
+    const dataDir = mkdtempSync(join(tmpdir(), 'lms-cli-running-'));
+    chmodSync(dataDir, 0o755);
+    const port = await freePort();
+    const running = await startEmbeddedPostgres({ dataDir: join(dataDir, 'pg'), port, database: 'lms' });
+    try {
+      const c = captureIo();
+      const code = await runCli(['create-admin', '--email', 'while-running@example.com', '--password', PASSWORD], {
+        io: c.io,
+        config: testConfig({ DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(port) }),
+      });
+      expect(c.err).toEqual([]);
+      expect(code).toBe(EXIT_OK);
+      const client = new pg.Client({ connectionString: running.url });
+      await client.connect();
+      try {
+        const { rows } = await client.query("SELECT role FROM users WHERE email = 'while-running@example.com'");
+        expect(rows).toEqual([{ role: 'admin' }]);
+      } finally {
+        await client.end();
+      }
+    } finally {
+      await running.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
 describe('first admin on boot (AdminBootstrapService)', () => {
   const env = { BOOTSTRAP_ADMIN_EMAIL: 'Boot@Example.com', BOOTSTRAP_ADMIN_PASSWORD: 'bootstrap-password' };
 
@@ -207,6 +257,50 @@ describe('first admin on boot (AdminBootstrapService)', () => {
       expect(await svc.run({ embeddedDatabase: true })).toEqual({ created: [], adminExists: false });
       expect(lines.join('\n')).toContain(CREATE_ADMIN_HINT);
       expect(await adminCount(t)).toBe(0);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('logs the no-admin hint once per deployment; restarts and replicas log it at debug level only', async () => {
+    const t = await createTestApp({ workers: false });
+    try {
+      const entries: Array<{ level: string; text: string }> = [];
+      const at =
+        (level: string) =>
+        (...args: unknown[]): void => {
+          entries.push({ level, text: args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ') });
+        };
+      const logger = {
+        info: at('info'),
+        warn: at('warn'),
+        error: at('error'),
+        debug: at('debug'),
+      } as unknown as Logger;
+      (logger as unknown as { child: () => Logger }).child = () => logger;
+      const hints = (level: string) => entries.filter((e) => e.level === level && e.text.includes(CREATE_ADMIN_HINT));
+      const svc = new AdminBootstrapService(t.app.get(AppConfig), t.app.get(UsersService), logger);
+
+      // Three replicas starting together, then a restart: one warning in all.
+      await Promise.all([svc.run(), svc.run(), svc.run()]);
+      await svc.run();
+      expect(hints('warn')).toHaveLength(1);
+      expect(hints('info')).toEqual([]);
+      expect(hints('debug')).toHaveLength(3);
+
+      // Once an admin exists the record goes: a database that loses its admins gets the hint again.
+      const users = t.app.get(UsersService);
+      const admin = await users.create({
+        email: 'hint-admin@example.com',
+        password: PASSWORD,
+        fullName: 'Admin',
+        role: 'admin',
+        emailVerified: true,
+      });
+      expect((await svc.run()).adminExists).toBe(true);
+      await t.db.query('DELETE FROM users WHERE id = $1', [admin.id]);
+      await svc.run();
+      expect(hints('warn')).toHaveLength(2);
     } finally {
       await t.close();
     }

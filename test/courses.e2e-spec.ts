@@ -288,10 +288,16 @@ describe('/courses', () => {
       expect(ids(await api('GET', '/courses?category=filter-cat'))).toEqual([inCat.id]);
       expect(ids(await api('GET', '/courses?search=filterable&difficulty_level=beginner'))).toEqual([beginner.id]);
       expect(ids(await api('GET', '/courses?search=filterable&difficulty_level=advanced'))).toEqual([inCat.id]);
+      // An unknown category matches nothing (the original's filter): an empty page, not 422.
       const unknown = await api('GET', '/courses?category=no-such-category');
-      expect(unknown.status).toBe(422);
-      expect(unknown.body.code).toBe('unknown_category');
+      expect(unknown.status).toBe(200);
+      expect(unknown.body).toMatchObject({ items: [], total: 0 });
       expect((await api('GET', '/courses?difficulty_level=expert')).status).toBe(422);
+      // Blank filters are ignored.
+      expect(ids(await api('GET', '/courses?search=filterable&difficulty_level=&category='))).toEqual([
+        beginner.id,
+        inCat.id,
+      ]);
     });
 
     it.each(['page=0', 'page=-1', 'page=abc', 'page_size=0', 'page_size=101', 'page_size=abc', 'mine=maybe'])(
@@ -345,8 +351,11 @@ describe('/courses', () => {
         category: null,
         difficulty_level: null,
         prerequisite_course_ids: [],
-        instructor_name: null,
-        total_lessons: null,
+        instructor_name: instructor.user.fullName,
+        rating: 0,
+        review_count: 0,
+        total_lessons: 0,
+        duration_hours: 0,
         is_published: false,
         published_at: null,
       });

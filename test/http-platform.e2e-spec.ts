@@ -187,7 +187,7 @@ describe('HTTP platform (envelope off)', () => {
     expect(body.request_id).not.toBe('a'.repeat(129));
   });
 
-  it('malformed JSON → 400 malformed_json; empty JSON body → 400', async () => {
+  it('malformed JSON → 400 malformed_json; an empty JSON body is a missing body (422 on a route that needs one)', async () => {
     const res = await t.request(`${P}/things`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -195,7 +195,7 @@ describe('HTTP platform (envelope off)', () => {
     });
     await expectProblem(res, 400, 'malformed_json');
     const empty = await t.request(`${P}/things`, { method: 'POST', headers: { 'content-type': 'application/json' } });
-    await expectProblem(empty, 400, 'malformed_json');
+    await expectProblem(empty, 422, 'validation_failed');
   });
 
   it('body over BODY_LIMIT_BYTES → 413 with request id', async () => {

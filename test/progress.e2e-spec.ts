@@ -276,7 +276,7 @@ describe('/enrollments progress', () => {
     ['negative position', { last_position_seconds: -1 }],
     ['percentage > 100', { completion_percentage: 100.01 }],
     ['percentage < 0', { completion_percentage: -1 }],
-    ['percentage as string', { completion_percentage: '50' }],
+    ['percentage as a non-numeric string', { completion_percentage: 'half' }],
     ['notes > 5000', { notes: 'n'.repeat(5001) }],
     ['unknown field', { progress: 5 }],
   ])('bad body (%s) → 422 problem, nothing stored', async (_label, body) => {

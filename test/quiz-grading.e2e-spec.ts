@@ -443,7 +443,7 @@ describe('quiz scoring and essay grading', () => {
         ],
         ['negative points', () => [{ question_id: e(0), points_earned: -1 }], 422, ''],
         ['points with 3 decimals', () => [{ question_id: e(0), points_earned: 1.005 }], 422, ''],
-        ['points as a string', () => [{ question_id: e(0), points_earned: '1' }], 422, ''],
+        ['points as a non-numeric string', () => [{ question_id: e(0), points_earned: 'one' }], 422, ''],
         [
           'feedback over 5000 characters',
           () => [{ question_id: e(0), points_earned: 1, feedback: 'f'.repeat(5001) }],

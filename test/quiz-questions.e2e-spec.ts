@@ -508,7 +508,7 @@ describe('quiz questions', () => {
       ['points negative', { points: -1 }],
       ['points over 10000', { points: 10_000.01 }],
       ['points 3 decimals', { points: 1.005 }],
-      ['points a string', { points: '1' }],
+      ['points a non-numeric string', { points: 'one' }],
       ['explanation too long', { explanation: 'e'.repeat(10_001) }],
       ['explanation not a string', { explanation: 1 }],
       ['options not an array', { options: { option_text: 'A' } }],

@@ -359,7 +359,7 @@ describe('quizzes', () => {
       ['passing_score negative', { passing_score: -0.01 }],
       ['passing_score over 100', { passing_score: 100.01 }],
       ['passing_score 3 decimals', { passing_score: 70.125 }],
-      ['passing_score a string', { passing_score: '70' }],
+      ['passing_score a non-numeric string', { passing_score: 'seventy' }],
       ['max_attempts 0', { max_attempts: 0 }],
       ['max_attempts fractional', { max_attempts: 2.5 }],
       ['max_attempts over 1000', { max_attempts: 1001 }],

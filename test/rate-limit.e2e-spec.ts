@@ -241,6 +241,17 @@ describe('rate limiting: every spelling of a route is counted', () => {
     await t?.close();
   });
 
+  it('answers a malformed percent-escape with a 4xx problem, never a 500', async () => {
+    for (const path of ['/api/v1/auth/%zz', '/api/v1/auth/%E0%A4%A', '/api/v1/x%', '/api/v1/%C0%AF']) {
+      const res = await t.request(path, badLogin());
+      await res.arrayBuffer();
+      // The router refuses them (400) before any hook or handler runs: nothing to count.
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      expect(res.status).toBeLessThan(500);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+    }
+  });
+
   it('shares the login counter between the percent-encoded spellings the router sends to it', async () => {
     const spellings = ['/api/v1/auth/login', '/api/v1/auth/%6cogin'];
     const res = [];

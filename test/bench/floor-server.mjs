@@ -31,8 +31,10 @@ const COURSE_COLUMNS =
   'c.is_published, c.published_at, c.thumbnail_url, c.estimated_duration_minutes, c.created_at, c.updated_at, ' +
   'c.price, c.currency, c.is_free, c.long_description, c.preview_video_url, c.requirements, c.learning_objectives, ' +
   'c.total_reviews, c.total_quizzes, c.enrollment_count, c.average_rating, c.status, ' +
+  'u.full_name AS instructor_name, c.total_lessons, c.total_duration_minutes, ' +
   'ARRAY(SELECT p.prerequisite_course_id FROM course_prerequisites p WHERE p.course_id = c.id ' +
   'ORDER BY p.prerequisite_course_id) AS prerequisite_course_ids';
+const COURSE_JOINS = 'JOIN users u ON u.id = c.instructor_id LEFT JOIN categories cat ON cat.id = c.category_id';
 
 // GET /courses (anonymous, no filters): the page ($1 limit, $2 offset) and the count, in parallel.
 const WHERE = ' WHERE c.is_published';
@@ -40,14 +42,19 @@ const COUNT_SQL = `SELECT count(*)::int AS total FROM courses c${WHERE}`;
 const PAGE_SQL =
   `SELECT ${COURSE_COLUMNS} FROM (SELECT c.id FROM courses c${WHERE} ` +
   'ORDER BY c.created_at DESC, c.id DESC LIMIT $1 OFFSET $2) page ' +
-  'JOIN courses c ON c.id = page.id LEFT JOIN categories cat ON cat.id = c.category_id ' +
+  `JOIN courses c ON c.id = page.id ${COURSE_JOINS} ` +
   'ORDER BY c.created_at DESC, c.id DESC';
 
 // GET /courses/{id}, /courses/slug/{slug}: one statement each.
 const BY = {
-  id: `SELECT ${COURSE_COLUMNS} FROM courses c LEFT JOIN categories cat ON cat.id = c.category_id WHERE c.id = $1`,
-  slug: `SELECT ${COURSE_COLUMNS} FROM courses c LEFT JOIN categories cat ON cat.id = c.category_id WHERE c.slug = $1`,
+  id: `SELECT ${COURSE_COLUMNS} FROM courses c ${COURSE_JOINS} WHERE c.id = $1`,
+  slug: `SELECT ${COURSE_COLUMNS} FROM courses c ${COURSE_JOINS} WHERE c.slug = $1`,
 };
+
+/** minutesToHours of libs/courses/src/catalog-sql.ts. */
+function minutesToHours(minutes) {
+  return Math.round((Number(minutes) / 60) * 100) / 100;
+}
 
 /** toCourseResponse of libs/courses/src/catalog-sql.ts. */
 function toResponse(row) {
@@ -78,11 +85,11 @@ function toResponse(row) {
     average_rating: Number(row.average_rating),
     status: row.status,
     prerequisite_course_ids: row.prerequisite_course_ids,
-    instructor_name: null,
-    rating: null,
-    review_count: null,
-    total_lessons: null,
-    duration_hours: null,
+    instructor_name: row.instructor_name,
+    rating: Number(row.average_rating),
+    review_count: row.total_reviews,
+    total_lessons: row.total_lessons,
+    duration_hours: minutesToHours(row.total_duration_minutes),
   };
 }
 

@@ -232,6 +232,13 @@ async function seedCatalog(client, p) {
           LATERAL (SELECT timestamptz '2026-01-01' - i * interval '47 minutes' AS created) x,
           LATERAL generate_series(1, 5 + i % 11) n`,
   );
+  // What LessonsService keeps with every lesson write.
+  await client.query(
+    `UPDATE courses c SET total_lessons = l.n, total_duration_minutes = l.minutes
+     FROM (SELECT course_id, count(*)::int AS n, coalesce(sum(duration_minutes), 0) AS minutes
+           FROM lessons GROUP BY course_id) l
+     WHERE l.course_id = c.id AND c.slug LIKE 'bench-course-%'`,
+  );
 }
 
 /**

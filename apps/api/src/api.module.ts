@@ -15,7 +15,7 @@ import {
   type AppConfig,
   type Clock,
 } from '#core';
-import { AuthCoreModule, AuthHttpModule } from '#auth';
+import { AuthCoreModule, AuthHttpModule, AuthJobsModule } from '#auth';
 import { UsersHttpModule } from '#users';
 import { CoursesHttpModule, CoursesModule } from '#courses';
 import { EnrollmentsHttpModule, EnrollmentsModule } from '#enrollments';
@@ -54,6 +54,7 @@ export class ApiModule {
         // After AuthCoreModule: the rate-limit guard must run after the JWT guard (see RateLimitModule).
         RateLimitModule.forRoot(opts.config),
         AuthHttpModule,
+        AuthJobsModule.forRoot({ workers: opts.workers }),
         UsersHttpModule,
         NotificationsModule.forRoot({ workers: opts.workers }),
         CoursesModule,

@@ -28,8 +28,13 @@ Commands:
   help
       Shows this text.
 
-The database is DATABASE_URL, or the embedded PostgreSQL under DATA_DIR (stop the running API
-first: the embedded server accepts one launcher). Pending migrations are applied first.`;
+Example:
+  npm run -s cli -- create-admin --email you@example.com --password 'at-least-8-characters' --name 'Your Name'
+  (-s keeps npm from echoing the command line, password included)
+
+The database is DATABASE_URL, or the embedded PostgreSQL under DATA_DIR: while the API runs
+(npm start) the command uses its server, otherwise it starts one for itself. Pending migrations
+are applied first.`;
 
 export interface CliIo {
   out(line: string): void;

@@ -1,5 +1,12 @@
 import 'reflect-metadata';
-import { exitOnStartupError, handleShutdown, initSentry, loadConfigOrExit, prepareProcess } from '#core';
+import {
+  exitOnStartupError,
+  handleShutdown,
+  initSentry,
+  loadConfigOrExit,
+  logProcessWarnings,
+  prepareProcess,
+} from '#core';
 import { AdminBootstrapService } from '#users';
 import { createApiApp } from './bootstrap.js';
 
@@ -12,6 +19,8 @@ async function main(): Promise<void> {
   await initSentry(config);
   const workers = config.WORKERS_IN_PROCESS || process.argv.includes('--workers');
   const ctx = await prepareProcess('lms-api', config);
+  // Deprecation and other process warnings as JSON lines, not plain text on stderr.
+  logProcessWarnings(ctx.logger);
   const app = await createApiApp({ config, databaseUrl: ctx.database.url, workers, logger: ctx.logger });
   handleShutdown(ctx, () => app.close());
   // First admin: BOOTSTRAP_ADMIN_EMAIL/PASSWORD, SEED_DEMO demo accounts, or a hint to use the CLI.

@@ -1,5 +1,12 @@
 import 'reflect-metadata';
-import { exitOnStartupError, handleShutdown, initSentry, loadConfigOrExit, prepareProcess } from '#core';
+import {
+  exitOnStartupError,
+  handleShutdown,
+  initSentry,
+  loadConfigOrExit,
+  logProcessWarnings,
+  prepareProcess,
+} from '#core';
 import { createWorkerApp } from './bootstrap.js';
 import { startWorkerHttpServer, type WorkerHttpServer } from './worker-http.js';
 
@@ -8,6 +15,8 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   await initSentry(config);
   const ctx = await prepareProcess('lms-worker', config);
+  // Deprecation and other process warnings as JSON lines, not plain text on stderr.
+  logProcessWarnings(ctx.logger);
   const app = await createWorkerApp({ config, databaseUrl: ctx.database.url, logger: ctx.logger });
   let http: WorkerHttpServer | undefined;
   handleShutdown(ctx, async () => {

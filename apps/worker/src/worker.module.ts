@@ -11,6 +11,7 @@ import {
   type AppConfig,
   type Clock,
 } from '#core';
+import { AuthJobsModule } from '#auth';
 import { CoursesModule } from '#courses';
 import { EnrollmentsModule } from '#enrollments';
 import { NotificationsModule } from '#notifications';
@@ -39,6 +40,7 @@ export class WorkerModule {
         QueueModule.forRoot({ workers: true }),
         OutboxModule.forRoot({ relay: true }),
         NotificationsModule.forRoot({ workers: true }),
+        AuthJobsModule.forRoot({ workers: true }),
         CoursesModule,
         EnrollmentsModule.forRoot({ workers: true }),
         QuizzesModule.forRoot({ workers: true }),

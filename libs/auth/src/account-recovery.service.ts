@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { AppConfig, ProblemException, runSql } from '#core';
+import { ProblemException, runSql } from '#core';
 import { EmailService } from '#notifications';
 import { normalizeEmail, PasswordService, User } from '#users';
+import { AccountEmailService } from './account-emails.js';
 import { TokenService, type TokenClaims, type TokenType } from './token.service.js';
 
 export const FORGOT_PASSWORD_MESSAGE = 'If the email is registered, a reset link has been sent';
@@ -21,32 +22,23 @@ interface LockedUser {
 /**
  * Password reset and email verification by emailed, single-use JWT links. The request endpoints
  * answer the same whether or not the address is registered. A reset link also dies once the
- * user's token_version moves (any password change or revocation since it was issued).
+ * user's token_version moves (any password change or revocation since it was issued). The links
+ * are never stored: the outbox holds what is needed to mint them when the email is sent.
  */
 @Injectable()
 export class AccountRecoveryService {
   constructor(
-    @Inject(AppConfig) private readonly config: AppConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(TokenService) private readonly tokens: TokenService,
     @Inject(PasswordService) private readonly passwords: PasswordService,
     @Inject(EmailService) private readonly email: EmailService,
+    @Inject(AccountEmailService) private readonly accountEmails: AccountEmailService,
   ) {}
 
+  /** Queues the reset link (minted when the email is sent: see AccountEmailHandler). */
   async forgotPassword(email: string): Promise<{ message: string }> {
     const user = await this.findByEmail(email);
-    if (user?.isActive) {
-      const { token } = this.tokens.sign('password_reset', user.id, { ver: user.tokenVersion });
-      const link = `${this.frontend()}/reset-password?token=${encodeURIComponent(token)}`;
-      const minutes = Math.round(this.tokens.lifetimeSeconds('password_reset') / 60);
-      await this.email.queue({
-        to: user.email,
-        subject: 'Reset your password',
-        text:
-          `A password reset was requested for your account.\n\nOpen this link to choose a new password ` +
-          `(valid for ${minutes} minutes, usable once):\n\n${link}\n\nIf you did not ask for this, ignore this email.`,
-      });
-    }
+    if (user?.isActive) await this.accountEmails.queue('password_reset', user);
     return { message: FORGOT_PASSWORD_MESSAGE };
   }
 
@@ -87,22 +79,8 @@ export class AccountRecoveryService {
 
   async requestEmailVerification(email: string): Promise<{ message: string }> {
     const user = await this.findByEmail(email);
-    if (user?.isActive && !user.emailVerifiedAt) await this.sendVerificationEmail(user);
+    if (user?.isActive && !user.emailVerifiedAt) await this.accountEmails.queue('email_verification', user);
     return { message: VERIFY_EMAIL_REQUEST_MESSAGE };
-  }
-
-  /** Queues the verification link (also for registration: pass its transaction manager). */
-  async sendVerificationEmail(user: Pick<User, 'id' | 'email'>, manager?: EntityManager): Promise<void> {
-    const { token } = this.tokens.sign('email_verification', user.id);
-    const link = `${this.frontend()}/verify-email?token=${encodeURIComponent(token)}`;
-    await this.email.queue(
-      {
-        to: user.email,
-        subject: 'Verify your email address',
-        text: `Please confirm your email address by opening this link (usable once):\n\n${link}\n`,
-      },
-      manager,
-    );
   }
 
   async confirmEmailVerification(token: string): Promise<{ message: string }> {
@@ -146,9 +124,5 @@ export class AccountRecoveryService {
 
   private findByEmail(email: string): Promise<User | null> {
     return this.dataSource.getRepository(User).findOne({ where: { email: normalizeEmail(email) } });
-  }
-
-  private frontend(): string {
-    return this.config.FRONTEND_BASE_URL.replace(/\/+$/, '');
   }
 }

@@ -11,7 +11,7 @@ import {
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
-import { Authenticated, CurrentUser, Public, type AuthUser } from '#core';
+import { Authenticated, CurrentUser, ProblemException, Public, type AuthUser } from '#core';
 import { UserResponseDto } from '#users';
 import { AuthTokensService } from './auth-tokens.service.js';
 import { AuthService, type AuthResult } from './auth.service.js';
@@ -57,9 +57,17 @@ export class AuthController {
   @ApiOperation({ summary: 'Register a student account' })
   @ApiBody({ type: RegisterDto })
   @ApiCreatedResponse({ type: AuthResponseDto })
+  @ApiProblem(403, 'registration_role_forbidden: a role other than student')
   @ApiProblem(409, 'email_taken: the email is already registered')
-  @ApiProblem(422, 'validation_failed (unknown fields such as role are rejected)')
+  @ApiProblem(422, 'validation_failed (unknown fields such as is_active are rejected)')
   async register(@Body() dto: RegisterDto): Promise<AuthResponseDto> {
+    if (dto.role != null && dto.role !== 'student') {
+      throw new ProblemException(
+        403,
+        'registration_role_forbidden',
+        'Public registration is limited to student accounts',
+      );
+    }
     return authResponse(await this.auth.register(dto));
   }
 

@@ -73,3 +73,19 @@ export class MfaChallenge {
   @Column({ name: 'expires_at', type: 'timestamptz' }) expiresAt!: Date;
   @Column({ name: 'consumed_at', type: 'timestamptz', nullable: true }) consumedAt!: Date | null;
 }
+
+/**
+ * Login lockout counters (LockoutService's PostgreSQL store; Redis hashes when REDIS_URL is set):
+ * one row per account (`user:<normalized email>`) and per client IP (`ip:<address>`).
+ */
+@Entity({ name: 'login_attempt_counters' })
+@Index('idx_login_attempt_counters_expires', ['expiresAt'])
+export class LoginAttemptCounter {
+  @PrimaryColumn({ type: 'text' }) key!: string;
+  /** Failed logins since the last success, within the window. */
+  @Column({ type: 'integer', default: 0 }) failures!: number;
+  /** Attempts reserved whose password check has not finished. */
+  @Column({ type: 'integer', default: 0 }) pending!: number;
+  /** The counters read as zero from then on. */
+  @Column({ name: 'expires_at', type: 'timestamptz' }) expiresAt!: Date;
+}

@@ -5,6 +5,7 @@ import { AppConfig, ProblemException, type AuthUser, runSql } from '#core';
 import { EmailService } from '#notifications';
 import { PasswordService, UserResponseDto, UsersService, type User } from '#users';
 import { AccessTokenBlacklist } from './access-token-blacklist.js';
+import { AccountEmailService, escapeHtml } from './account-emails.js';
 import { AuthTokensService, type TokenPair } from './auth-tokens.service.js';
 import type { RegisterDto } from './dto/auth.dto.js';
 import { LockoutService } from './lockout.service.js';
@@ -52,6 +53,7 @@ export class AuthService {
     @Inject(LockoutService) private readonly lockout: LockoutService,
     @Inject(MfaService) private readonly mfa: MfaService,
     @Inject(EmailService) private readonly email: EmailService,
+    @Inject(AccountEmailService) private readonly accountEmails: AccountEmailService,
   ) {}
 
   /** Creates a student, its first token pair and the welcome + verification emails in one transaction. */
@@ -75,22 +77,26 @@ export class AuthService {
 
   /**
    * Checks email + password under the lockout rules and returns the user, or throws 401:
-   * `account_locked` (checked first), `invalid_credentials` (unknown email and wrong password alike),
-   * then, only after a correct password, `account_disabled` and `email_not_verified`.
+   * `account_locked` (the attempt is reserved first, atomically: over the limit, the password is
+   * not checked), `invalid_credentials` (unknown email and wrong password alike), then, only after
+   * a correct password, `account_disabled` and `email_not_verified`.
    */
   async verifyCredentials(email: string, password: string, ip: string): Promise<User> {
-    await this.lockout.assertNotLocked(email, ip);
-    const user = await this.users.findByEmailWithPassword(email);
-    if (!user) {
-      await this.passwords.verify(password, await this.getDummyHash()); // similar timing
-      await this.lockout.recordFailure(email, ip);
-      throw invalidCredentials();
+    const attempt = await this.lockout.reserve(email, ip);
+    let user: User;
+    try {
+      const found = await this.users.findByEmailWithPassword(email);
+      // An unknown email is checked against a dummy hash: similar timing.
+      const ok = await this.passwords.verify(password, found ? found.passwordHash : await this.getDummyHash());
+      if (!found || !ok) {
+        await attempt.fail();
+        throw invalidCredentials();
+      }
+      user = found;
+      await attempt.succeed();
+    } finally {
+      await attempt.release(); // an error before the verdict gives the reservation back
     }
-    if (!(await this.passwords.verify(password, user.passwordHash))) {
-      await this.lockout.recordFailure(email, ip);
-      throw invalidCredentials();
-    }
-    await this.lockout.reset(email, ip);
     if (!user.isActive) throw new ProblemException(401, 'account_disabled', 'User account is disabled');
     if (this.config.REQUIRE_EMAIL_VERIFICATION_FOR_LOGIN && !user.emailVerifiedAt) {
       throw new ProblemException(401, 'email_not_verified', 'Email is not verified');
@@ -218,10 +224,12 @@ export class AuthService {
     return this.dummyHash;
   }
 
+  /**
+   * The welcome email, and the verification link only for an unverified account (registration
+   * creates verified accounts unless REQUIRE_EMAIL_VERIFICATION_FOR_LOGIN). The link is minted at
+   * send time (AccountEmailService): no token is stored in the outbox.
+   */
   private async queueRegistrationEmails(user: User, manager: EntityManager): Promise<void> {
-    const base = this.config.FRONTEND_BASE_URL.replace(/\/+$/, '');
-    const token = this.tokens.sign('email_verification', user.id).token;
-    const link = `${base}/verify-email?token=${encodeURIComponent(token)}`;
     const name = user.fullName;
     await this.email.queue(
       {
@@ -232,15 +240,7 @@ export class AuthService {
       },
       manager,
     );
-    await this.email.queue(
-      {
-        to: user.email,
-        subject: 'Verify your email address',
-        text: `Hello ${name},\n\nPlease verify your email address by opening this link:\n${link}\n`,
-        html: `<p>Hello ${escapeHtml(name)},</p><p>Please verify your email address: <a href="${escapeHtml(link)}">${escapeHtml(link)}</a></p>`,
-      },
-      manager,
-    );
+    if (!user.emailVerifiedAt) await this.accountEmails.queue('email_verification', user, manager);
   }
 }
 
@@ -248,8 +248,4 @@ async function revokeFamily(manager: EntityManager, familyId: string): Promise<v
   await manager.query('UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL', [
     familyId,
   ]);
-}
-
-function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

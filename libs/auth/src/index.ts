@@ -1,4 +1,11 @@
-export { RefreshToken, RevokedAccessToken, ConsumedToken, MfaRecoveryCode, MfaChallenge } from './auth.entity.js';
+export {
+  RefreshToken,
+  RevokedAccessToken,
+  ConsumedToken,
+  MfaRecoveryCode,
+  MfaChallenge,
+  LoginAttemptCounter,
+} from './auth.entity.js';
 export { AuthCoreModule } from './auth-core.module.js';
 export {
   TokenService,
@@ -17,8 +24,16 @@ export { AuthHttpModule } from './auth-http.module.js';
 export { MfaHttpModule } from './mfa-http.module.js';
 export { MfaService, type MfaChallengeResponse } from './mfa.service.js';
 export { AccountRecoveryService } from './account-recovery.service.js';
+export {
+  AccountEmailService,
+  AccountEmailHandler,
+  AuthJobsModule,
+  type AccountEmailKind,
+  type SkippedAccountEmail,
+} from './account-emails.js';
+export { TokenModule } from './token.module.js';
 export { SecretBox } from './secret-box.js';
 export { AuthService } from './auth.service.js';
-export { LockoutService } from './lockout.service.js';
+export { LockoutService, ACCOUNT_LOCKED_DETAIL, type LoginAttempt } from './lockout.service.js';
 export { clientIp, ClientIp } from './client-ip.js';
 export { REFRESH_COOKIE, authCookieOptions } from './auth-cookie.controller.js';

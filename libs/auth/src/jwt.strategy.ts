@@ -4,7 +4,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AppConfig, parseCookies, ProblemException, type AuthUser } from '#core';
 import { AuthStateReader } from './auth-state.js';
-import { JWT_KEY, type TokenClaims } from './token.service.js';
+import { issuedInThePast, JWT_KEY, jwtVerifyOptions, type TokenClaims } from './token.service.js';
 
 export const ACCESS_COOKIE = 'access_token';
 
@@ -32,8 +32,9 @@ export function extractAccessToken(request: TokenRequest): string | null {
 }
 
 /**
- * passport-jwt verifies the HS256 signature (algorithm pinned) and expiry; then: the token type,
- * the blacklist, and the user's current state (active, token_version, role from the database).
+ * passport-jwt verifies the HS256 signature (algorithm pinned), expiry, issuer and audience; then:
+ * iat/nbf not in the future (beyond the clock skew), the token type, the blacklist, and the user's
+ * current state (active, token_version, role from the database).
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
@@ -42,16 +43,24 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     @Inject(AppConfig) private readonly config: AppConfig,
     @Inject(AuthStateReader) private readonly authState: AuthStateReader,
   ) {
+    const { algorithms, issuer, audience, ...jsonWebTokenOptions } = jwtVerifyOptions(config);
     super({
       jwtFromRequest: extractAccessToken,
       secretOrKey: key as unknown as Buffer, // jsonwebtoken accepts a KeyObject; the typings lag behind
-      algorithms: ['HS256'],
+      algorithms,
+      issuer,
+      audience,
+      jsonWebTokenOptions,
       ignoreExpiration: false,
       passReqToCallback: true,
     });
   }
 
   async validate(request: TokenRequest, claims: TokenClaims): Promise<AuthUser> {
+    if (!issuedInThePast(claims, Math.floor(Date.now() / 1000), this.config.JWT_CLOCK_SKEW_SECONDS)) {
+      // The body of any other bad token (JwtAuthGuard.handleRequest).
+      throw new ProblemException(401, 'invalid_token', 'Could not validate credentials');
+    }
     if (claims.typ !== 'access') throw new ProblemException(401, 'invalid_token_type', 'Invalid token type');
     if (typeof claims.sub !== 'string' || typeof claims.jti !== 'string') {
       throw new ProblemException(401, 'invalid_token', 'Malformed token');

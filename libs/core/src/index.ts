@@ -22,6 +22,7 @@ export {
   prepareProcess,
   handleShutdown,
   exitOnStartupError,
+  logProcessWarnings,
   type ProcessContext,
 } from './runtime/process-runner.js';
 export { createRootLogger, REDACT_PATHS } from './observability/logger.js';
@@ -57,6 +58,7 @@ export {
   type QueueName,
   type JobName,
   type JobPayload,
+  type SendAccountEmailPayload,
   type SendEmailPayload,
   type IssueCertificatePayload,
   type ExpireQuizAttemptsPayload,
@@ -101,6 +103,7 @@ export {
   ApiPaginatedResponse,
   DEFAULT_PAGE_SIZE,
   MAX_PAGE_SIZE,
+  MAX_PAGE,
   type Page,
   type PageQuery,
 } from './http/pagination.js';
@@ -136,5 +139,26 @@ export { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER } from './idempotenc
 export { uuidParam, PROBLEM_SCHEMA_REF } from './http/params.js';
 export { runSql, pgError, isUniqueViolation, type SqlResult } from './database/sql.js';
 export { Clock, SystemClock, ClockModule } from './runtime/clock.js';
-export { Trim, NotNullWhenPresent } from './http/validation-decorators.js';
+export {
+  Trim,
+  NotNullWhenPresent,
+  codePointLength,
+  MaxCodePoints,
+  MinCodePoints,
+  CodePointLength,
+  JsonObjectMaxBytes,
+  JSON_OBJECT_MAX_BYTES,
+} from './http/validation-decorators.js';
+export { MAX_JSON_DEPTH, textDefect, findTextDefect, jsonDepthExceeds } from './http/input-guard.js';
 export { pgPoolOf, queryPrepared } from './database/prepared.js';
+export {
+  QueryBoolean,
+  QueryFilter,
+  parseQueryBoolean,
+  isBlankQueryValue,
+  QUERY_TRUE,
+  QUERY_FALSE,
+  type QueryBooleanOptions,
+} from './http/query-transforms.js';
+export { DecimalField, parseDecimal, DECIMAL_STRING_PATTERN, type DecimalFieldOptions } from './http/decimal-field.js';
+export { NON_JSON_BODY_ROUTES, mediaTypeOf } from './http/media-type.js';

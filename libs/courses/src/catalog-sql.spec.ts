@@ -1,5 +1,12 @@
 import type { AuthUser } from '#core';
-import { catalogStatements, toCourseResponse, type CourseRow } from './catalog-sql.js';
+import {
+  catalogStatements,
+  COURSE_BY_ID_SQL,
+  COURSE_BY_SLUG_SQL,
+  minutesToHours,
+  toCourseResponse,
+  type CourseRow,
+} from './catalog-sql.js';
 
 const row: CourseRow = {
   id: 'c1',
@@ -27,6 +34,9 @@ const row: CourseRow = {
   enrollment_count: 3,
   average_rating: '4.50',
   status: null,
+  instructor_name: 'Ada Lovelace',
+  total_lessons: 4,
+  total_duration_minutes: '100',
   prerequisite_course_ids: ['p1'],
 };
 
@@ -44,9 +54,26 @@ describe('toCourseResponse', () => {
       requirements: ['r'],
       learning_objectives: [],
       prerequisite_course_ids: ['p1'],
-      instructor_name: null,
     });
     expect(toCourseResponse({ ...row, published_at: null }).published_at).toBeNull();
+  });
+
+  it('fills the fields the original left null: instructor name, rating, review count, lessons, hours', () => {
+    expect(toCourseResponse(row)).toMatchObject({
+      instructor_name: 'Ada Lovelace',
+      rating: 4.5,
+      review_count: 2,
+      total_lessons: 4,
+      duration_hours: 1.67,
+    });
+    expect(toCourseResponse({ ...row, total_lessons: 0, total_duration_minutes: '0' })).toMatchObject({
+      total_lessons: 0,
+      duration_hours: 0,
+    });
+  });
+
+  it('minutesToHours: hours with at most 2 decimals', () => {
+    expect([0, 30, 90, 100, 61, '6000000000'].map(minutesToHours)).toEqual([0, 0.5, 1.5, 1.67, 1.02, 100_000_000]);
   });
 
   it('keeps the field order of the wire format (and never returns metadata)', () => {
@@ -124,5 +151,14 @@ describe('catalogStatements', () => {
     expect(sql.page.params).toEqual(['k1', 'advanced', '%50\\%\\_a\\\\b%', 20, 40]);
     expect(sql.page.sql).toContain('LIMIT $4 OFFSET $5');
     expect(sql.page.sql).not.toMatch(/DISTINCT/);
+  });
+
+  it('every course statement joins the instructor for instructor_name (one statement, no extra query)', () => {
+    for (const text of [catalogStatements({}, undefined, page).page.sql, COURSE_BY_ID_SQL, COURSE_BY_SLUG_SQL]) {
+      expect(text).toContain('u.full_name AS instructor_name');
+      expect(text).toContain('JOIN users u ON u.id = c.instructor_id');
+      expect(text).toContain('c.total_lessons, c.total_duration_minutes');
+      expect(text.split(';')).toHaveLength(1);
+    }
   });
 });

@@ -8,24 +8,32 @@ import { containsPattern } from './slug.js';
 // (keep them in step).
 
 /**
- * The columns of the wire shape, in its order: `c` is courses, `cat` the (left-joined) category;
- * the prerequisite ids come sorted from a correlated subquery on course_prerequisites' primary key.
+ * The columns of the wire shape, in its order: `c` is courses, `u` the instructor, `cat` the
+ * (left-joined) category; the prerequisite ids come sorted from a correlated subquery on
+ * course_prerequisites' primary key.
  */
 const COURSE_COLUMNS =
   'c.id, c.title, c.slug, c.description, c.instructor_id, cat.slug AS category_slug, c.difficulty_level, ' +
   'c.is_published, c.published_at, c.thumbnail_url, c.estimated_duration_minutes, c.created_at, c.updated_at, ' +
   'c.price, c.currency, c.is_free, c.long_description, c.preview_video_url, c.requirements, c.learning_objectives, ' +
   'c.total_reviews, c.total_quizzes, c.enrollment_count, c.average_rating, c.status, ' +
+  'u.full_name AS instructor_name, c.total_lessons, c.total_duration_minutes, ' +
   'ARRAY(SELECT p.prerequisite_course_id FROM course_prerequisites p WHERE p.course_id = c.id ' +
   'ORDER BY p.prerequisite_course_id) AS prerequisite_course_ids';
 
+/** What COURSE_COLUMNS needs besides `courses c`: the instructor (always there) and the category. */
+const COURSE_JOINS = 'JOIN users u ON u.id = c.instructor_id LEFT JOIN categories cat ON cat.id = c.category_id';
+
 /** One course by id ($1), as a CourseRow. */
-export const COURSE_BY_ID_SQL = `SELECT ${COURSE_COLUMNS} FROM courses c LEFT JOIN categories cat ON cat.id = c.category_id WHERE c.id = $1`;
+export const COURSE_BY_ID_SQL = `SELECT ${COURSE_COLUMNS} FROM courses c ${COURSE_JOINS} WHERE c.id = $1`;
 
 /** One course by slug ($1), as a CourseRow. */
-export const COURSE_BY_SLUG_SQL = `SELECT ${COURSE_COLUMNS} FROM courses c LEFT JOIN categories cat ON cat.id = c.category_id WHERE c.slug = $1`;
+export const COURSE_BY_SLUG_SQL = `SELECT ${COURSE_COLUMNS} FROM courses c ${COURSE_JOINS} WHERE c.slug = $1`;
 
-/** What COURSE_COLUMNS returns (pg types: numeric as string, timestamptz as Date, jsonb parsed, uuid[] as string[]). */
+/**
+ * What COURSE_COLUMNS returns (pg types: numeric and bigint as string, timestamptz as Date, jsonb
+ * parsed, uuid[] as string[]).
+ */
 export interface CourseRow {
   id: string;
   title: string;
@@ -52,7 +60,15 @@ export interface CourseRow {
   enrollment_count: number;
   average_rating: string;
   status: string | null;
+  instructor_name: string;
+  total_lessons: number;
+  total_duration_minutes: string;
   prerequisite_course_ids: string[];
+}
+
+/** Minutes as hours with at most 2 decimals (90 → 1.5, 100 → 1.67). */
+export function minutesToHours(minutes: string | number): number {
+  return Math.round((Number(minutes) / 60) * 100) / 100;
 }
 
 /** The wire shape of a course (`category` is the category slug; metadata is never returned). */
@@ -84,11 +100,11 @@ export function toCourseResponse(row: CourseRow): CourseResponseDto {
     average_rating: Number(row.average_rating),
     status: row.status,
     prerequisite_course_ids: row.prerequisite_course_ids,
-    instructor_name: null,
-    rating: null,
-    review_count: null,
-    total_lessons: null,
-    duration_hours: null,
+    instructor_name: row.instructor_name,
+    rating: Number(row.average_rating),
+    review_count: row.total_reviews,
+    total_lessons: row.total_lessons,
+    duration_hours: minutesToHours(row.total_duration_minutes),
   };
 }
 
@@ -110,7 +126,8 @@ export interface SqlStatement {
  * - `count`: `count(*)` over courses with the same conditions (no join: the category never filters);
  * - `page`: the page's ids first (`ORDER BY created_at DESC, id DESC LIMIT/OFFSET`, for the public
  *   catalog an index-only scan of idx_courses_published_created (is_published, created_at, id)), then
- *   only those rows joined back with the category slug and the prerequisite ids, as CourseRows.
+ *   only those rows joined back with the instructor's name, the category slug and the prerequisite
+ *   ids, as CourseRows (one statement).
  *
  * Anonymous callers and students see published courses (`mine` ignored); instructors published ones,
  * or with `mine` their own; admins everything, or with `mine` their own. `search` is a
@@ -145,7 +162,7 @@ export function catalogStatements(
       sql:
         `SELECT ${COURSE_COLUMNS} FROM (SELECT c.id FROM courses c${where} ` +
         `ORDER BY c.created_at DESC, c.id DESC LIMIT ${limit} OFFSET ${skip}) page ` +
-        'JOIN courses c ON c.id = page.id LEFT JOIN categories cat ON cat.id = c.category_id ' +
+        `JOIN courses c ON c.id = page.id ${COURSE_JOINS} ` +
         'ORDER BY c.created_at DESC, c.id DESC',
       params,
     },

@@ -75,6 +75,9 @@ export class Course {
   @Column({ name: 'enrollment_count', type: 'integer', default: 0 }) enrollmentCount!: number;
   /** Published quizzes of the course (maintained by the quizzes feature on publish, unpublish and delete). */
   @Column({ name: 'total_quizzes', type: 'integer', default: 0 }) totalQuizzes!: number;
+  /** The course's lessons and the sum of their duration_minutes: LessonsService keeps them with every lesson write. */
+  @Column({ name: 'total_lessons', type: 'integer', default: 0 }) totalLessons!: number;
+  @Column({ name: 'total_duration_minutes', type: 'bigint', default: 0 }) totalDurationMinutes!: string;
 
   /** Courses a student must have completed before enrolling (no cycles, no self). */
   @ManyToMany(() => Course)

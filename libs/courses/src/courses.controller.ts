@@ -46,12 +46,12 @@ export class CoursesController {
     description:
       `${OPTIONAL_AUTH} Anonymous callers and students see published courses (\`mine\` is ignored); instructors ` +
       'published courses, or with `mine=true` only their own in any state; admins every course, or with ' +
-      '`mine=true` their own. Cached per viewer for COURSE_CACHE_TTL_SECONDS (every parameter in the key); ' +
-      'writes clear the cache.',
+      '`mine=true` their own. Blank filters are ignored; an unknown `category` gives an empty page. Cached per ' +
+      'viewer for COURSE_CACHE_TTL_SECONDS (every parameter in the key); writes clear the cache.',
   })
   @ApiPaginatedResponse(CourseResponseDto)
   @ApiUnprocessableEntityResponse({
-    description: 'Bad page/page_size/difficulty_level/mine, or `unknown_category`',
+    description: 'Bad page/page_size/difficulty_level/mine',
     schema: PROBLEM,
   })
   list(@Query() query: ListCoursesQueryDto, @CurrentUser() user?: AuthUser): Promise<Page<CourseResponseDto>> {

@@ -94,7 +94,10 @@ export class CoursesService {
     );
   }
 
-  /** GET /courses: cached per viewer, every query parameter in the key (see catalogStatements for the SQL). */
+  /**
+   * GET /courses: cached per viewer, every query parameter in the key (see catalogStatements for the
+   * SQL). An unknown category matches no course: an empty page, as the original API's filter gives.
+   */
   list(query: ListCoursesQueryDto, user: AuthUser | undefined): Promise<Page<CourseResponseDto>> {
     const params = [
       query.page,
@@ -105,7 +108,11 @@ export class CoursesService {
       query.mine ?? false,
     ];
     return this.cached(`list:${viewerKey(user)}:${JSON.stringify(params)}`, async () => {
-      const categoryId = query.category !== undefined ? await this.categoryIdBySlug(query.category) : undefined;
+      let categoryId: string | undefined;
+      if (query.category !== undefined) {
+        categoryId = await this.findCategoryId(query.category);
+        if (categoryId === undefined) return paginate<CourseResponseDto>([], 0, query);
+      }
       const sql = catalogStatements(
         { categoryId, difficultyLevel: query.difficulty_level, search: query.search, mine: query.mine },
         user,
@@ -301,14 +308,20 @@ export class CoursesService {
     return toCourseResponse(row);
   }
 
-  private async categoryIdBySlug(slug: string): Promise<string> {
+  private async findCategoryId(slug: string): Promise<string | undefined> {
     const { rows } = await runSql<{ id: string }>(
       this.dataSource.manager,
       'SELECT id FROM categories WHERE slug = $1',
       [slug],
     );
-    if (!rows[0]) throw unknownCategory(slug);
-    return rows[0].id;
+    return rows[0]?.id;
+  }
+
+  /** The category's id; 422 `unknown_category` when there is none (course writes). */
+  private async categoryIdBySlug(slug: string): Promise<string> {
+    const id = await this.findCategoryId(slug);
+    if (id === undefined) throw unknownCategory(slug);
+    return id;
   }
 
   /** The course, locked for this transaction: 404 when missing, 403 when `user` is not its manager. */

@@ -83,7 +83,9 @@ function sentVideoUrl(body: { video_url?: string | null; video_link?: string | n
  * Lessons of a course. Reads are cached per viewer (CACHE_NS.lessons); the course's visibility is
  * checked against the database on every read, so publishing, unpublishing or deleting a course takes
  * effect at once even without a lessons-cache invalidation. Writes run in a transaction that locks
- * the course row (FOR NO KEY UPDATE), which serializes positions and parent changes per course.
+ * the course row (FOR NO KEY UPDATE), which serializes positions and parent changes per course, and
+ * recount the course's total_lessons and total_duration_minutes (its response's total_lessons and
+ * duration_hours) in the same transaction.
  */
 @Injectable()
 export class LessonsService {
@@ -149,7 +151,7 @@ export class LessonsService {
           const parentLessonId = body.parent_lesson_id ?? null;
           if (parentLessonId !== null) await this.checkParent(em, courseId, parentLessonId);
           const orderIndex = explicitOrder ?? (await this.nextOrderIndex(em, courseId));
-          return em.save(
+          const lesson = await em.save(
             em.create(Lesson, {
               courseId,
               title: body.title,
@@ -165,6 +167,8 @@ export class LessonsService {
               metadata: body.metadata ?? {},
             }),
           );
+          await this.refreshCourseTotals(em, courseId);
+          return lesson;
         });
         await this.invalidate();
         return toLessonResponse(saved);
@@ -223,6 +227,7 @@ export class LessonsService {
         if (body.metadata !== undefined) lesson.metadata = body.metadata ?? {};
 
         await em.save(lesson);
+        if (body.duration_minutes !== undefined) await this.refreshCourseTotals(em, lesson.courseId);
         return (await em.findOneBy(Lesson, { id }))!;
       });
     } catch (err) {
@@ -243,6 +248,7 @@ export class LessonsService {
       if (!(await this.lockCourse(em, current.courseId))) throw lessonNotFound();
       const result = await em.delete(Lesson, { id, courseId: current.courseId });
       if (!result.affected) throw lessonNotFound();
+      await this.refreshCourseTotals(em, current.courseId);
     });
     await this.invalidate();
   }
@@ -255,6 +261,21 @@ export class LessonsService {
   private async lockCourse(em: EntityManager, courseId: string): Promise<boolean> {
     const rows = (await em.query('SELECT id FROM courses WHERE id = $1 FOR NO KEY UPDATE', [courseId])) as unknown[];
     return rows.length > 0;
+  }
+
+  /**
+   * Recounts the course's total_lessons and total_duration_minutes, in the transaction of the lesson
+   * write and under its course lock (so a concurrent write to the same course waits, and this
+   * statement's snapshot sees everything committed before). The callers then clear the course cache.
+   */
+  private async refreshCourseTotals(em: EntityManager, courseId: string): Promise<void> {
+    await em.query(
+      `UPDATE courses c SET total_lessons = l.n, total_duration_minutes = l.minutes
+       FROM (SELECT count(*)::int AS n, coalesce(sum(duration_minutes), 0) AS minutes
+             FROM lessons WHERE course_id = $1) l
+       WHERE c.id = $1`,
+      [courseId],
+    );
   }
 
   private async nextOrderIndex(em: EntityManager, courseId: string): Promise<number> {

@@ -19,8 +19,13 @@ export class EmailTransport implements OnApplicationShutdown {
 
   constructor(@Inject(AppConfig) private readonly config: AppConfig) {}
 
-  async send(message: SendEmailPayload): Promise<EmailDelivery> {
-    const mail = { from: this.config.EMAIL_FROM, ...message };
+  /** `messageId` (`<id@domain>`): a stable Message-ID, so a redelivered job's copy is recognisable. */
+  async send(message: SendEmailPayload, options: { messageId?: string } = {}): Promise<EmailDelivery> {
+    const mail = {
+      from: this.config.EMAIL_FROM,
+      ...message,
+      ...(options.messageId ? { messageId: options.messageId } : {}),
+    };
     if (this.config.SMTP_HOST) {
       const info = (await this.smtpTransport().sendMail(mail)) as { messageId: string };
       return { kind: 'smtp', messageId: info.messageId };

@@ -3,7 +3,10 @@ import { EmailService } from './email.service.js';
 import { EmailTransport } from './email.transport.js';
 import { SendEmailHandler } from './send-email.handler.js';
 
-/** Email: EmailService everywhere; the send-email job handler and its transport where workers run. */
+/**
+ * Email: EmailService everywhere; the send-email job handler and its transport where workers run
+ * (the transport is exported there for other features' email jobs, e.g. auth's account emails).
+ */
 @Module({})
 export class NotificationsModule {
   static forRoot(opts: { workers: boolean }): DynamicModule {
@@ -11,7 +14,7 @@ export class NotificationsModule {
       module: NotificationsModule,
       global: true,
       providers: [EmailService, ...(opts.workers ? [EmailTransport, SendEmailHandler] : [])],
-      exports: [EmailService],
+      exports: [EmailService, ...(opts.workers ? [EmailTransport] : [])],
     };
   }
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { AppConfig, ROOT_LOGGER, type Role } from '#core';
+import { DeploymentNotice } from './deployment-notice.entity.js';
 import { User } from './user.entity.js';
 import { normalizeEmail, UsersService } from './users.service.js';
 
@@ -18,6 +19,9 @@ export const DEMO_ACCOUNTS: ReadonlyArray<{ email: string; password: string; ful
 
 export const CREATE_ADMIN_HINT = "npm run cli -- create-admin --email you@example.com --password '<8-128 characters>'";
 
+/** deployment_notices key of the "no admin account exists yet" hint. */
+export const NO_ADMIN_NOTICE = 'no-admin-hint';
+
 export interface BootstrapOutcome {
   /** Emails of the accounts created by this call. */
   created: string[];
@@ -29,7 +33,7 @@ export interface BootstrapOutcome {
  * First admin on start-up (run by apps/api/src/main.ts once the app is built, never in a constructor):
  * - BOOTSTRAP_ADMIN_EMAIL/PASSWORD set and no admin yet: creates that admin (verified);
  * - SEED_DEMO=true: creates the missing demo accounts (admin/instructor/student @lms.local);
- * - still no admin: logs how to create one with the CLI.
+ * - still no admin: logs how to create one with the CLI, once per deployment (debug level afterwards).
  * Everything runs under the admin-set advisory lock, so restarts and concurrent starts create
  * each account once. Passwords are never logged, except the fixed demo ones.
  */
@@ -44,6 +48,7 @@ export class AdminBootstrapService {
   async run(opts: { embeddedDatabase?: boolean } = {}): Promise<BootstrapOutcome> {
     const log = this.logger.child({ component: 'admin-bootstrap' });
     const created: string[] = [];
+    let hintFirstShown = false;
     const adminExists = await this.users.withAdminLock(async (manager) => {
       const repo = manager.getRepository(User);
       const email = this.config.BOOTSTRAP_ADMIN_EMAIL;
@@ -79,12 +84,23 @@ export class AdminBootstrapService {
           );
         }
       }
-      return (await repo.count({ where: { role: 'admin' } })) > 0;
+      const exists = (await repo.count({ where: { role: 'admin' } })) > 0;
+      // The hint is for the operator, once per deployment: the first process to find no admin logs
+      // it, restarts and further replicas don't. Once an admin exists the record goes, so a database
+      // that loses its admins again gets the hint again.
+      const notices = manager.getRepository(DeploymentNotice);
+      if (exists) await notices.delete({ key: NO_ADMIN_NOTICE });
+      else if (!(await notices.existsBy({ key: NO_ADMIN_NOTICE }))) {
+        await notices.insert({ key: NO_ADMIN_NOTICE });
+        hintFirstShown = true;
+      }
+      return exists;
     });
 
     if (!adminExists) {
       const msg = `No admin account exists yet. Create the first one with: ${CREATE_ADMIN_HINT}`;
-      if (opts.embeddedDatabase) log.info(msg);
+      if (!hintFirstShown) log.debug(`${msg} (logged once per deployment: shown before)`);
+      else if (opts.embeddedDatabase) log.info(msg);
       else log.warn(`${msg} (or set BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD)`);
     }
     return { created, adminExists };

@@ -13,6 +13,7 @@ import {
 import {
   ApiPaginatedResponse,
   Authenticated,
+  CacheService,
   CurrentUser,
   offset,
   paginate,
@@ -34,6 +35,12 @@ const PROBLEM = PROBLEM_SCHEMA_REF;
 
 export const userIdPipe = uuidParam('id');
 
+/**
+ * The catalog's cache namespace (#courses' CACHE_NS.courses, which this lib cannot import): course
+ * responses carry the instructor's full name, so a name change clears them.
+ */
+const COURSES_CACHE_NS = 'courses';
+
 function userNotFound(): ProblemException {
   return new ProblemException(404, 'not_found', 'User not found');
 }
@@ -48,6 +55,7 @@ export class UsersController {
   constructor(
     @Inject(UsersService) private readonly users: UsersService,
     @Inject(PasswordService) private readonly passwords: PasswordService,
+    @Inject(CacheService) private readonly cache: CacheService,
   ) {}
 
   @Get('me')
@@ -85,7 +93,10 @@ export class UsersController {
         throw new ProblemException(401, 'invalid_password', 'Invalid password');
       }
     }
-    if (body.full_name != null) await this.users.update(caller.id, { fullName: body.full_name });
+    if (body.full_name != null) {
+      await this.users.update(caller.id, { fullName: body.full_name });
+      await this.cache.invalidate(COURSES_CACHE_NS);
+    }
     if (password !== undefined) await this.users.setPassword(caller.id, password);
     return this.me(caller);
   }
@@ -165,6 +176,7 @@ export class UsersController {
       caller.id,
     );
     if (!user) throw userNotFound();
+    if (body.full_name != null) await this.cache.invalidate(COURSES_CACHE_NS);
     return UserResponseDto.from(user);
   }
 }

@@ -1,29 +1,43 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsNotEmpty, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsEmail, IsIn, IsNotEmpty, IsOptional, IsString } from 'class-validator';
+import { ROLES, type Role, MaxCodePoints, MinCodePoints } from '#core';
 import { UserResponseDto } from '#users';
 
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
 
-/** POST /auth/register. There is deliberately no `role` (public registration creates students). */
+/**
+ * POST /auth/register. Public registration creates students only: `role` exists for the original
+ * API's clients, which send `"role": "student"`; any other role is refused (403, in the controller).
+ */
 export class RegisterDto {
   @ApiProperty({ format: 'email', maxLength: 255, example: 'ada@example.com' })
   @Transform(trim)
   @IsEmail()
-  @MaxLength(255)
+  @MaxCodePoints(255)
   email!: string;
 
   @ApiProperty({ minLength: 8, maxLength: 128, format: 'password' })
   @IsString()
-  @MinLength(8)
-  @MaxLength(128)
+  @MinCodePoints(8)
+  @MaxCodePoints(128)
   password!: string;
 
   @ApiProperty({ minLength: 2, maxLength: 255, example: 'Ada Lovelace' })
   @IsString()
-  @MinLength(2)
-  @MaxLength(255)
+  @MinCodePoints(2)
+  @MaxCodePoints(255)
   full_name!: string;
+
+  @ApiPropertyOptional({
+    enum: ROLES,
+    default: 'student',
+    nullable: true,
+    description: 'Only `student` (or null) is accepted: admin or instructor → 403 `registration_role_forbidden`.',
+  })
+  @IsOptional()
+  @IsIn(ROLES)
+  role?: Role | null;
 }
 
 /** POST /auth/login and /auth/login-cookie. The password has no minimum (old accounts, lockout counting). */
@@ -31,12 +45,12 @@ export class LoginDto {
   @ApiProperty({ format: 'email', maxLength: 255, example: 'ada@example.com' })
   @Transform(trim)
   @IsEmail()
-  @MaxLength(255)
+  @MaxCodePoints(255)
   email!: string;
 
   @ApiProperty({ maxLength: 1024, format: 'password' })
   @IsString()
-  @MaxLength(1024)
+  @MaxCodePoints(1024)
   password!: string;
 }
 
@@ -46,36 +60,36 @@ export class OAuth2PasswordFormDto {
   @Transform(trim)
   @IsString()
   @IsNotEmpty()
-  @MaxLength(255)
+  @MaxCodePoints(255)
   username!: string;
 
   @ApiProperty({ maxLength: 1024, format: 'password' })
   @IsString()
-  @MaxLength(1024)
+  @MaxCodePoints(1024)
   password!: string;
 
   @ApiPropertyOptional({ example: 'password' })
   @IsOptional()
   @IsString()
-  @MaxLength(50)
+  @MaxCodePoints(50)
   grant_type?: string;
 
   @ApiPropertyOptional({ default: '' })
   @IsOptional()
   @IsString()
-  @MaxLength(1024)
+  @MaxCodePoints(1024)
   scope?: string;
 
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()
-  @MaxLength(255)
+  @MaxCodePoints(255)
   client_id?: string;
 
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()
-  @MaxLength(255)
+  @MaxCodePoints(255)
   client_secret?: string;
 }
 
@@ -84,7 +98,7 @@ export class RefreshTokenDto {
   @ApiProperty({ description: 'A refresh JWT' })
   @IsString()
   @IsNotEmpty()
-  @MaxLength(4096)
+  @MaxCodePoints(4096)
   refresh_token!: string;
 }
 
@@ -94,7 +108,7 @@ export class OptionalRefreshTokenDto {
   @IsOptional()
   @IsString()
   @IsNotEmpty()
-  @MaxLength(4096)
+  @MaxCodePoints(4096)
   refresh_token?: string;
 }
 

@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsString, Length, Matches } from 'class-validator';
+import { IsString, Matches } from 'class-validator';
+import { CodePointLength } from '#core';
 
 /** Removes every whitespace character ("123 456" → "123456"); non-strings pass through to fail validation. */
 const stripWhitespace = ({ value }: { value: unknown }): unknown =>
@@ -9,7 +10,7 @@ const stripWhitespace = ({ value }: { value: unknown }): unknown =>
 export class MfaEnableRequestDto {
   @ApiProperty({ minLength: 8, maxLength: 128, description: 'Current password' })
   @IsString()
-  @Length(8, 128)
+  @CodePointLength(8, 128)
   password!: string;
 }
 
@@ -24,20 +25,20 @@ export class MfaEnableConfirmDto {
 export class MfaDisableDto {
   @ApiProperty({ minLength: 8, maxLength: 128, description: 'Current password' })
   @IsString()
-  @Length(8, 128)
+  @CodePointLength(8, 128)
   password!: string;
 
   @ApiProperty({ minLength: 4, maxLength: 32, description: 'A TOTP code or an unused recovery code' })
   @Transform(stripWhitespace)
   @IsString()
-  @Length(4, 32)
+  @CodePointLength(4, 32)
   code!: string;
 }
 
 export class MfaLoginDto {
   @ApiProperty({ description: 'challenge_token from the login response' })
   @IsString()
-  @Length(1, 4096)
+  @CodePointLength(1, 4096)
   challenge_token!: string;
 
   @ApiProperty({
@@ -47,7 +48,7 @@ export class MfaLoginDto {
   })
   @Transform(stripWhitespace)
   @IsString()
-  @Length(4, 32)
+  @CodePointLength(4, 32)
   code!: string;
 }
 

@@ -9,11 +9,10 @@ import {
   IsUrl,
   Matches,
   Max,
-  MaxLength,
   Min,
-  MinLength,
 } from 'class-validator';
 import { EnvBool, EnvCsv, EnvNumber, EnvString } from './env-decorators.js';
+import { MaxCodePoints, MinCodePoints } from '../http/validation-decorators.js';
 
 export const ENVIRONMENTS = ['development', 'test', 'staging', 'production'] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
@@ -25,8 +24,8 @@ export type Environment = (typeof ENVIRONMENTS)[number];
  */
 export class AppConfig {
   // ── App ───────────────────────────────────────────────────────────────────
-  @EnvString() @IsString() @MaxLength(100) PROJECT_NAME = 'LMS Backend';
-  @EnvString() @IsString() @MaxLength(50) VERSION = '1.0.0';
+  @EnvString() @IsString() @MaxCodePoints(100) PROJECT_NAME = 'LMS Backend';
+  @EnvString() @IsString() @MaxCodePoints(50) VERSION = '1.0.0';
   @EnvString() @IsIn(ENVIRONMENTS) ENVIRONMENT: Environment = 'development';
   @EnvBool() @IsBoolean() DEBUG = true;
   @EnvString() @Matches(/^\/[A-Za-z0-9/_-]*[A-Za-z0-9_-]$/) API_V1_PREFIX = '/api/v1';
@@ -35,7 +34,11 @@ export class AppConfig {
   @EnvString() @Matches(/^\/[A-Za-z0-9/_-]+$/) METRICS_PATH = '/metrics';
   /** HTTP port of the API (ours; the original ran behind uvicorn on 8000). */
   @EnvNumber() @IsInt() @Min(0) @Max(65535) PORT = 8000;
-  @EnvString() @IsString() HOST = '0.0.0.0';
+  /**
+   * Bind address. Loopback by default (the embedded development setup ships demo accounts);
+   * containers and production set HOST=0.0.0.0 (the Dockerfile does).
+   */
+  @EnvString() @IsString() HOST = '127.0.0.1';
   @EnvString() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL = 'info';
   /** Where embedded PostgreSQL, mail files and uploads live when no external service is configured. */
   @EnvString() @IsString() DATA_DIR = './.data';
@@ -44,7 +47,7 @@ export class AppConfig {
 
   // ── Response envelope ───────────────────────────────────────────────────
   @EnvBool() @IsBoolean() API_RESPONSE_ENVELOPE_ENABLED = false;
-  @EnvString() @IsString() @MaxLength(200) API_RESPONSE_SUCCESS_MESSAGE = 'Success';
+  @EnvString() @IsString() @MaxCodePoints(200) API_RESPONSE_SUCCESS_MESSAGE = 'Success';
   @EnvCsv({ paths: true })
   @IsArray()
   @IsString({ each: true })
@@ -108,13 +111,19 @@ export class AppConfig {
   @EnvBool() @IsBoolean() ACCESS_TOKEN_BLACKLIST_ENABLED = true;
   @EnvBool() @IsBoolean() ACCESS_TOKEN_BLACKLIST_FAIL_CLOSED = true;
   @EnvString() @IsString() ACCESS_TOKEN_BLACKLIST_PREFIX = 'auth:blacklist:access';
+  /** `iss` of every token the API mints and requires: a token from another issuer is refused (401). */
+  @EnvString() @IsString() @Matches(/^[\x21-\x7e]{1,200}$/) JWT_ISSUER = 'lms';
+  /** `aud` of every token the API mints and requires: a token for another audience is refused (401). */
+  @EnvString() @IsString() @Matches(/^[\x21-\x7e]{1,200}$/) JWT_AUDIENCE = 'lms-api';
+  /** Clock skew allowed for a token's `iat`/`nbf` in the future, in seconds (beyond it: 401). */
+  @EnvNumber() @IsInt() @Min(0) @Max(300) JWT_CLOCK_SKEW_SECONDS = 30;
   @EnvBool() @IsBoolean() SECURITY_HEADERS_ENABLED = true;
   /** Peers whose X-Forwarded-For / X-Real-IP is trusted (exact IPs). */
   @EnvCsv() @IsArray() @IsString({ each: true }) TRUSTED_PROXY_IPS: string[] = [];
   /** bcrypt cost factor. */
   @EnvNumber() @IsInt() @Min(4) @Max(15) BCRYPT_ROUNDS = 12;
   @EnvString() @IsOptional() @IsString() BOOTSTRAP_ADMIN_EMAIL?: string;
-  @EnvString() @IsOptional() @IsString() @MinLength(8) @MaxLength(128) BOOTSTRAP_ADMIN_PASSWORD?: string;
+  @EnvString() @IsOptional() @IsString() @MinCodePoints(8) @MaxCodePoints(128) BOOTSTRAP_ADMIN_PASSWORD?: string;
   /** Create demo accounts and content on an empty database (never in production). */
   @EnvBool() @IsBoolean() SEED_DEMO = false;
 

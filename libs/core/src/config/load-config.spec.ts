@@ -31,6 +31,8 @@ describe('loadConfig', () => {
     expect(c.ENVIRONMENT).toBe('development');
     expect(c.API_V1_PREFIX).toBe('/api/v1');
     expect(c.PORT).toBe(8000);
+    // Loopback: the embedded development setup can seed demo accounts; containers set HOST=0.0.0.0.
+    expect(c.HOST).toBe('127.0.0.1');
     expect(c.ACCESS_TOKEN_EXPIRE_MINUTES).toBe(15);
     expect(c.REFRESH_TOKEN_EXPIRE_DAYS).toBe(30);
     expect(c.RATE_LIMIT_REQUESTS_PER_MINUTE).toBe(100);

@@ -1,8 +1,15 @@
-import { chmodSync, mkdtempSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { EmbeddedPostgresLockedError, startEmbeddedPostgres } from './embedded-postgres.js';
+
+/** Process group and session of a process, from /proc/<pid>/stat. */
+function groupAndSession(pid: number | 'self'): { pgrp: number; session: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const [, , pgrp, session] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { pgrp: Number(pgrp), session: Number(session) };
+}
 
 async function query(url: string, sql: string): Promise<pg.QueryResultRow[]> {
   const c = new pg.Client({ connectionString: url });
@@ -38,5 +45,23 @@ describe('embedded PostgreSQL launcher', () => {
     } finally {
       await again.stop();
     }
+  });
+
+  it("runs the server in a session of its own, so signals to the launcher's process group (Ctrl-C) miss it", async () => {
+    const handle = await startEmbeddedPostgres({ dataDir, port, database: 'lms' });
+    const postmasterPid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    try {
+      const own = groupAndSession('self');
+      const server = groupAndSession(postmasterPid);
+      expect(server.pgrp).not.toBe(own.pgrp);
+      expect(server.session).not.toBe(own.session);
+      expect(server).toEqual({ pgrp: postmasterPid, session: postmasterPid });
+      expect(await query(handle.url, 'SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    } finally {
+      await handle.stop();
+    }
+    // stop() shuts it down (and releases the directory).
+    expect(existsSync(join(dataDir, 'postmaster.pid'))).toBe(false);
+    expect(existsSync(`${dataDir}.lock`)).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { offset, paginate, PaginationQueryDto, totalPages } from './pagination.js';
+import { MAX_PAGE, MAX_PAGE_SIZE, offset, paginate, PaginationQueryDto, totalPages } from './pagination.js';
 
 function parse(query: Record<string, string>): { dto: PaginationQueryDto; failed: string[] } {
   const dto = plainToInstance(PaginationQueryDto, query);
@@ -33,6 +33,13 @@ describe('pagination', () => {
     expect(dto.page_size).toBe(100);
   });
 
+  it('accepts the last page, whose offset stays an exact integer inside bigint', () => {
+    expect(parse({ page: String(MAX_PAGE), page_size: String(MAX_PAGE_SIZE) }).failed).toEqual([]);
+    const last = offset({ page: MAX_PAGE, page_size: MAX_PAGE_SIZE });
+    expect(Number.isSafeInteger(last)).toBe(true);
+    expect(BigInt(last) <= 2n ** 63n - 1n).toBe(true);
+  });
+
   it.each([
     [{ page_size: '0' }, 'page_size'],
     [{ page_size: '101' }, 'page_size'],
@@ -41,6 +48,9 @@ describe('pagination', () => {
     [{ page: '0' }, 'page'],
     [{ page: 'abc' }, 'page'],
     [{ page: '1.5' }, 'page'],
+    [{ page: '1000000000000000000' }, 'page'],
+    [{ page: '1e300' }, 'page'],
+    [{ page: String(MAX_PAGE + 1) }, 'page'],
   ])('rejects %p', (query, field) => {
     expect(parse(query).failed).toEqual([field]);
   });

@@ -5,13 +5,19 @@ import { IsInt, Max, Min } from 'class-validator';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
+/**
+ * Highest page number: the row offset, (page - 1) × page_size, then stays far inside PostgreSQL's
+ * bigint and JavaScript's exact integers (page=1e300 would otherwise reach the database). Larger → 422.
+ */
+export const MAX_PAGE = 1_000_000_000;
 
 /** `?page=&page_size=` (query strings become numbers; out of range or non-integers → 422). Extend it for list filters. */
 export class PaginationQueryDto {
-  @ApiPropertyOptional({ type: Number, minimum: 1, default: 1 })
+  @ApiPropertyOptional({ type: Number, minimum: 1, maximum: MAX_PAGE, default: 1 })
   @Type(() => Number)
   @IsInt()
   @Min(1)
+  @Max(MAX_PAGE)
   page: number = 1;
 
   @ApiPropertyOptional({ type: Number, minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })
@@ -66,7 +72,7 @@ export function ApiPaginatedResponse(item: ClassType<unknown>, description?: str
         properties: {
           items: { type: 'array', items: { $ref: getSchemaPath(item) } },
           total: { type: 'integer', minimum: 0 },
-          page: { type: 'integer', minimum: 1 },
+          page: { type: 'integer', minimum: 1, maximum: MAX_PAGE },
           page_size: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE },
           total_pages: { type: 'integer', minimum: 0 },
         },

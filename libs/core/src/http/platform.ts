@@ -1,12 +1,16 @@
 import { RequestMethod } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { LogController } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/app-config.js';
+import { problemClientErrorHandler } from './client-error.js';
 import { EnvelopeInterceptor, wrapEnvelope } from './envelope.js';
+import { createFormBodyParser, createJsonBodyParser, inputGuardHook } from './input-guard.js';
 import { createPathMatcher } from './path-matcher.js';
 import { InFlightTracker } from './in-flight.js';
-import { PROBLEM_CONTENT_TYPE, ProblemException, problemBody } from './problem.js';
+import { createMediaTypeHook } from './media-type.js';
+import { PROBLEM_CONTENT_TYPE, ProblemException, problemBody, resolveProblem } from './problem.js';
 import { ProblemJsonFilter, requestPath } from './problem.filter.js';
 import { genRequestId, REQUEST_ID_HEADER } from './request-id.js';
 import { applySecurityHeaders } from './security-headers.js';
@@ -24,6 +28,9 @@ export const CORS_ALLOWED_HEADERS = [
   'X-CSRF-Token',
   'Idempotency-Key',
 ];
+/** Longest path parameter the router accepts (a course slug holds 255 characters); longer → 414 problem. */
+export const MAX_PATH_PARAM_LENGTH = 255;
+
 export const CORS_EXPOSED_HEADERS = [
   'X-Request-ID',
   'X-RateLimit-Limit',
@@ -61,17 +68,34 @@ class LmsFastifyAdapter extends FastifyAdapter {
  */
 export function createFastifyAdapter(config: AppConfig, logger: Logger): FastifyAdapter {
   const tracker = new InFlightTracker();
+  const securityHeaders = config.SECURITY_HEADERS_ENABLED;
   const adapter = new LmsFastifyAdapter(
     {
       bodyLimit: config.BODY_LIMIT_BYTES,
       loggerInstance: logger.child({ component: 'http' }),
-      disableRequestLogging: true,
+      // One 'request completed' line per response comes from the onResponse hook below. (Set through
+      // logController: the top-level options are deprecated, FSTDEP023/FSTDEP024.)
+      logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
       requestIdHeader: false,
-      requestIdLogLabel: 'request_id',
       genReqId: genRequestId,
       trustProxy: config.TRUSTED_PROXY_IPS.length > 0 ? config.TRUSTED_PROXY_IPS : false,
       forceCloseConnections: 'idle',
       return503OnClosing: true,
+      routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
+      // Headers or URL beyond Node's maxHeaderSize (431) and malformed HTTP: problem+json too.
+      clientErrorHandler: problemClientErrorHandler,
+      // Router errors (malformed percent-encoding → 400, a path parameter over maxParamLength → 414)
+      // are answered before any hook or error handler runs: render them as problem+json here.
+      frameworkErrors: (error, request, reply) => {
+        const problem = resolveProblem(error, { instance: requestPath(request.url), requestId: request.id });
+        if (securityHeaders) applySecurityHeaders(reply.raw, request.protocol === 'https');
+        (reply as unknown as FastifyReply)
+          .code(problem.status)
+          .headers(problem.headers)
+          .header(REQUEST_ID_HEADER, request.id)
+          .header('content-type', PROBLEM_CONTENT_TYPE)
+          .send(JSON.stringify(problem.body));
+      },
     },
     tracker,
     config.SHUTDOWN_TIMEOUT_SECONDS * 1000,
@@ -80,7 +104,6 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger): Fastify
   // JSON endpoints only: text/plain bodies get 415 instead of reaching DTO validation as a string.
   fastify.removeContentTypeParser('text/plain');
 
-  const securityHeaders = config.SECURITY_HEADERS_ENABLED;
   const isTrustedHost = createHostMatcher(config.TRUSTED_HOSTS);
 
   fastify.addHook('onRequest', (request, reply, done) => {
@@ -107,6 +130,9 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger): Fastify
     done();
   });
 
+  // JSON routes take JSON only (415 otherwise, before any parser); NON_JSON_BODY_ROUTES opts in the form routes.
+  fastify.addHook('onRequest', createMediaTypeHook(config.API_V1_PREFIX));
+
   // Responses produced before onRequest ran (router-level errors) still get the id and headers.
   fastify.addHook('onSend', (request, reply, payload, done) => {
     if (!reply.raw.hasHeader(REQUEST_ID_HEADER) && !reply.hasHeader(REQUEST_ID_HEADER)) {
@@ -115,6 +141,9 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger): Fastify
     }
     done(null, payload);
   });
+
+  // NUL, unpaired surrogates and non-UTF-8 query bytes in params, query and body: 422, once for all routes.
+  fastify.addHook('preValidation', inputGuardHook);
 
   fastify.addHook('onResponse', (request, reply, done) => {
     request.log.info(
@@ -133,6 +162,10 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger): Fastify
   return adapter;
 }
 
+function isCorsPreflight(request: FastifyRequest): boolean {
+  return Boolean(request.headers.origin) && Boolean(request.headers['access-control-request-method']);
+}
+
 /**
  * Prefix, validation, problem+json errors, envelope, CORS and the root route. Call before app.init().
  */
@@ -148,6 +181,14 @@ export async function configureHttpPlatform(app: NestFastifyApplication, config:
   });
 
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+  // JSON bodies: UTF-8 only and at most MAX_JSON_DEPTH deep, checked before JSON.parse.
+  app.useBodyParser('application/json', { bodyLimit: config.BODY_LIMIT_BYTES }, createJsonBodyParser(fastify));
+  // Forms (POST /auth/token): UTF-8 bytes and percent-encoding only.
+  app.useBodyParser(
+    'application/x-www-form-urlencoded',
+    { bodyLimit: config.BODY_LIMIT_BYTES },
+    createFormBodyParser(),
+  );
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemJsonFilter(fastify.log));
   // Only when on: with no global interceptor, Nest skips the rxjs interceptor chain on every route
@@ -156,13 +197,31 @@ export async function configureHttpPlatform(app: NestFastifyApplication, config:
 
   // "*" allows any origin (no credentials then, as browsers refuse "*" with credentials).
   const anyOrigin = config.CORS_ORIGINS.includes('*');
-  app.enableCors({
+  const corsOptions = {
     origin: anyOrigin ? '*' : config.CORS_ORIGINS,
     credentials: !anyOrigin,
     methods: CORS_METHODS,
     allowedHeaders: CORS_ALLOWED_HEADERS,
     exposedHeaders: CORS_EXPOSED_HEADERS,
     maxAge: 600,
+  };
+  // An OPTIONS request that is not a valid preflight gets a 400 problem (@fastify/cors's strict
+  // preflight check would answer it in text/plain).
+  app.enableCors({
+    delegator: (request: FastifyRequest, callback) => {
+      if (request.method === 'OPTIONS' && !isCorsPreflight(request)) {
+        callback(
+          new ProblemException(
+            400,
+            'invalid_preflight',
+            'A CORS preflight request needs the Origin and Access-Control-Request-Method headers',
+          ),
+          corsOptions,
+        );
+        return;
+      }
+      callback(null, corsOptions);
+    },
   });
 
   const rootEnveloped =

@@ -110,6 +110,7 @@ const FASTIFY_CODES: Readonly<Record<string, { status: number; code: string; det
     detail: 'Content-Length does not match the request body',
   },
   FST_ERR_BAD_URL: { status: 400, code: 'bad_request', detail: 'Malformed request URL' },
+  FST_ERR_MAX_PARAM_LENGTH: { status: 414, code: 'uri_too_long', detail: 'A path parameter of the URL is too long' },
   FST_ERR_NOT_FOUND: { status: 404, code: 'not_found', detail: 'Resource not found' },
 };
 

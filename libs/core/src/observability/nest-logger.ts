@@ -1,12 +1,27 @@
 import type { LoggerService, LogLevel } from '@nestjs/common';
 import type { Logger } from 'pino';
 
+/**
+ * Nest contexts whose info lines describe the bootstrap piece by piece (one line per module and per
+ * route, about 125 per start): debug level, so a start logs a handful of info lines.
+ */
+export const NEST_BOOTSTRAP_CONTEXTS: ReadonlySet<string> = new Set([
+  'InstanceLoader',
+  'RoutesResolver',
+  'RouterExplorer',
+]);
+
 /** Routes Nest's own log lines into the pino root logger (JSON, redacted). */
 export class NestPinoLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
 
   log(message: unknown, ...optional: unknown[]): void {
-    this.write('info', message, optional);
+    const context = optional[optional.length - 1];
+    this.write(
+      typeof context === 'string' && NEST_BOOTSTRAP_CONTEXTS.has(context) ? 'debug' : 'info',
+      message,
+      optional,
+    );
   }
   error(message: unknown, ...optional: unknown[]): void {
     this.write('error', message, optional);

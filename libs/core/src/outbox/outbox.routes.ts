@@ -3,6 +3,7 @@ import type {
   JobName,
   JobPayload,
   QueueName,
+  SendAccountEmailPayload,
   SendEmailPayload,
 } from '../queue/queue.definitions.js';
 
@@ -63,6 +64,8 @@ export interface QuizGradedEvent {
  */
 export interface OutboxEventPayloads {
   'email.requested': SendEmailPayload;
+  /** A reset or verification link to mint and send (the token is never stored). */
+  'account_email.requested': SendAccountEmailPayload;
   'course.published': CoursePublishedEvent;
   'enrollment.created': EnrollmentCreatedEvent;
   /** Also requests the certificate (certificates / issue-certificate). */
@@ -83,6 +86,7 @@ export type OutboxRoute<E extends OutboxEventType> = {
 /** Which jobs each committed event becomes (one job per route, job id `<eventId>.<queue>.<jobName>`). */
 export const OUTBOX_ROUTES: { readonly [E in OutboxEventType]: ReadonlyArray<OutboxRoute<E>> } = {
   'email.requested': [{ queue: 'emails', jobName: 'send-email' }],
+  'account_email.requested': [{ queue: 'emails', jobName: 'send-account-email' }],
   // Webhook delivery subscribes to every domain event when it arrives (issue: webhooks).
   'course.published': [],
   'enrollment.created': [],

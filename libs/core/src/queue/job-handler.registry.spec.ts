@@ -94,6 +94,12 @@ class ExpireQuizAttemptsHandler {
   async handle(): Promise<void> {}
 }
 
+@Injectable()
+class AccountEmailHandler {
+  @JobHandler('emails', 'send-account-email')
+  async handle(): Promise<void> {}
+}
+
 describe('JobHandlerRegistry (Nest discovery)', () => {
   const build = async (providers: Array<new (...args: never[]) => object>) => {
     const moduleRef = await Test.createTestingModule({
@@ -105,19 +111,30 @@ describe('JobHandlerRegistry (Nest discovery)', () => {
   };
 
   it('refuses to start with zero handlers for a job', async () => {
-    await expect(build([IssueCertificateHandler, ExpireQuizAttemptsHandler])).rejects.toThrow(
+    await expect(build([IssueCertificateHandler, ExpireQuizAttemptsHandler, AccountEmailHandler])).rejects.toThrow(
       'job "emails/send-email" has no @JobHandler',
     );
   });
 
   it('refuses to start with two handlers for a job', async () => {
     await expect(
-      build([FirstEmailHandler, SecondEmailHandler, IssueCertificateHandler, ExpireQuizAttemptsHandler]),
+      build([
+        FirstEmailHandler,
+        SecondEmailHandler,
+        IssueCertificateHandler,
+        ExpireQuizAttemptsHandler,
+        AccountEmailHandler,
+      ]),
     ).rejects.toThrow('job "emails/send-email" has 2 handlers: FirstEmailHandler.handle, SecondEmailHandler.send');
   });
 
   it('dispatches a job by name to the discovered handler', async () => {
-    const moduleRef = await build([FirstEmailHandler, IssueCertificateHandler, ExpireQuizAttemptsHandler]);
+    const moduleRef = await build([
+      FirstEmailHandler,
+      IssueCertificateHandler,
+      ExpireQuizAttemptsHandler,
+      AccountEmailHandler,
+    ]);
     const registry = moduleRef.get(JobHandlerRegistry);
     const job = { name: 'send-email', data: { to: 'a@b.c', subject: 's', text: 't' } } as Job;
     await expect(registry.dispatch('emails', job)).resolves.toBe('first:a@b.c');

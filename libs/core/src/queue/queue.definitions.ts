@@ -14,6 +14,23 @@ export interface SendEmailPayload {
   html?: string;
 }
 
+/**
+ * Payload of `emails` / `send-account-email`: a password-reset or email-verification link, minted
+ * by the handler at send time from these fields. Never the token itself: job data and outbox rows
+ * are stored (PostgreSQL, Redis) and must not hold a usable credential.
+ */
+export interface SendAccountEmailPayload {
+  kind: 'password_reset' | 'email_verification';
+  user_id: string;
+  /** The link token's jti (an id, not a credential; spent ids go to consumed_tokens). */
+  token_id: string;
+  /** users.token_version when requested (a reset link dies once it moves). */
+  token_version: number;
+  /** The token's iat and exp, seconds since the epoch. */
+  issued_at: number;
+  expires_at: number;
+}
+
 /** Payload of `certificates` / `issue-certificate` (the enrollment.completed event's data). */
 export interface IssueCertificatePayload {
   enrollment_id: string;
@@ -27,7 +44,7 @@ export type ExpireQuizAttemptsPayload = Record<string, never>;
 
 /** Queue → job name → payload. Queues without jobs yet map to an empty object type. */
 export interface JobPayloads {
-  emails: { 'send-email': SendEmailPayload };
+  emails: { 'send-email': SendEmailPayload; 'send-account-email': SendAccountEmailPayload };
   progress: { 'expire-quiz-attempts': ExpireQuizAttemptsPayload };
   certificates: { 'issue-certificate': IssueCertificatePayload };
   webhooks: Record<never, never>;
@@ -39,7 +56,7 @@ export type JobPayload<Q extends QueueName, N extends JobName<Q>> = JobPayloads[
 
 /** The runtime list of every queue and its job names (checked against JobPayloads both ways). */
 export const QUEUE_JOBS = {
-  emails: ['send-email'],
+  emails: ['send-email', 'send-account-email'],
   progress: ['expire-quiz-attempts'],
   certificates: ['issue-certificate'],
   webhooks: [],

@@ -56,17 +56,29 @@ export async function prepareProcess(
 }
 
 /**
+ * A repeat of the first signal within this window is the same request delivered twice, not an
+ * operator insisting: Ctrl-C under `npm start` signals the terminal's whole process group (node
+ * included) and npm forwards its own copy to node as well.
+ */
+export const REPEATED_SIGNAL_WINDOW_MS = 1000;
+
+/**
  * Runs `shutdown` once on SIGTERM/SIGINT (closing HTTP, draining jobs), then stops the embedded
- * database and exits. A second signal, or SHUTDOWN_TIMEOUT_SECONDS passing, forces the exit.
+ * database and exits. A second signal, or SHUTDOWN_TIMEOUT_SECONDS passing, forces the exit; the
+ * same signal again within REPEATED_SIGNAL_WINDOW_MS is a duplicate and ignored.
  */
 export function handleShutdown(ctx: ProcessContext, shutdown: () => Promise<void>): void {
-  let shuttingDown = false;
+  let first: { signal: NodeJS.Signals; at: number } | undefined;
   const onSignal = (signal: NodeJS.Signals): void => {
-    if (shuttingDown) {
+    if (first) {
+      if (signal === first.signal && Date.now() - first.at < REPEATED_SIGNAL_WINDOW_MS) {
+        ctx.logger.debug({ signal }, 'repeated signal ignored (already shutting down)');
+        return;
+      }
       ctx.logger.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
     }
-    shuttingDown = true;
+    first = { signal, at: Date.now() };
     ctx.logger.info({ signal }, 'shutting down');
     const timer = setTimeout(() => {
       ctx.logger.error('shutdown timed out; exiting');
@@ -90,6 +102,20 @@ export function handleShutdown(ctx: ProcessContext, shutdown: () => Promise<void
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+}
+
+/**
+ * Process warnings (deprecations and the like) as JSON log lines instead of Node's plain-text
+ * stderr output, so a server writes nothing but JSON. For the entry points of the API and the
+ * worker; nothing changes when warnings are off (--no-warnings: Node installs no printer).
+ */
+export function logProcessWarnings(logger: Logger): void {
+  const printers = process.listeners('warning');
+  if (printers.length === 0) return;
+  for (const printer of printers) process.removeListener('warning', printer);
+  process.on('warning', (warning: Error & { code?: string }) => {
+    logger.warn({ warning: { name: warning.name, code: warning.code, message: warning.message } }, 'process warning');
+  });
 }
 
 /** Reports a start-up failure on stderr and exits 1: expected conditions get their message only, the rest a stack. */

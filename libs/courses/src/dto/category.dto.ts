@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsDefined, IsOptional, IsString, Length, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { IsDefined, IsOptional, IsString, Matches, ValidateIf } from 'class-validator';
+import { CodePointLength, MaxCodePoints } from '#core';
 import { SLUG_PATTERN } from '../slug.js';
 
 export const CATEGORY_NAME_MAX = 100;
@@ -15,7 +16,7 @@ export class CreateCategoryDto {
   @ApiProperty({ minLength: 1, maxLength: CATEGORY_NAME_MAX, example: 'Programming' })
   @Transform(trim)
   @IsString()
-  @Length(1, CATEGORY_NAME_MAX)
+  @CodePointLength(1, CATEGORY_NAME_MAX)
   name!: string;
 
   @ApiPropertyOptional({
@@ -26,14 +27,14 @@ export class CreateCategoryDto {
   })
   @IsOptional()
   @IsString()
-  @MaxLength(CATEGORY_SLUG_MAX)
+  @MaxCodePoints(CATEGORY_SLUG_MAX)
   @Matches(SLUG_PATTERN, { message: SLUG_MESSAGE })
   slug?: string;
 
   @ApiPropertyOptional({ type: String, maxLength: CATEGORY_DESCRIPTION_MAX, nullable: true })
   @IsOptional()
   @IsString()
-  @MaxLength(CATEGORY_DESCRIPTION_MAX)
+  @MaxCodePoints(CATEGORY_DESCRIPTION_MAX)
   description?: string | null;
 }
 
@@ -44,7 +45,7 @@ export class UpdateCategoryDto {
   @IsDefined({ message: 'name cannot be null' })
   @Transform(trim)
   @IsString()
-  @Length(1, CATEGORY_NAME_MAX)
+  @CodePointLength(1, CATEGORY_NAME_MAX)
   name?: string;
 
   @ApiPropertyOptional({
@@ -55,14 +56,14 @@ export class UpdateCategoryDto {
   @ValidateIf((_o: unknown, v: unknown) => v !== undefined)
   @IsDefined({ message: 'slug cannot be null' })
   @IsString()
-  @MaxLength(CATEGORY_SLUG_MAX)
+  @MaxCodePoints(CATEGORY_SLUG_MAX)
   @Matches(SLUG_PATTERN, { message: SLUG_MESSAGE })
   slug?: string;
 
   @ApiPropertyOptional({ type: String, maxLength: CATEGORY_DESCRIPTION_MAX, nullable: true })
   @IsOptional()
   @IsString()
-  @MaxLength(CATEGORY_DESCRIPTION_MAX)
+  @MaxCodePoints(CATEGORY_DESCRIPTION_MAX)
   description?: string | null;
 }
 

@@ -32,9 +32,29 @@ describe('course DTOs', () => {
     ]);
   });
 
-  it('ListCoursesQueryDto: mine accepts true/false/1/0 only', () => {
-    expect(plainToInstance(ListCoursesQueryDto, { mine: 'true' }).mine).toBe(true);
-    expect(plainToInstance(ListCoursesQueryDto, { mine: '0' }).mine).toBe(false);
-    expect(fields(ListCoursesQueryDto, { mine: 'yes' })).toEqual(['mine']);
+  it("ListCoursesQueryDto: mine takes the original's boolean spellings in any case; blank filters are absent", () => {
+    for (const mine of ['true', 'YES', 'On', '1', 't', 'y']) {
+      expect(plainToInstance(ListCoursesQueryDto, { mine }).mine).toBe(true);
+    }
+    for (const mine of ['false', 'No', 'OFF', '0', 'f', 'n']) {
+      expect(plainToInstance(ListCoursesQueryDto, { mine }).mine).toBe(false);
+    }
+    expect(fields(ListCoursesQueryDto, { mine: 'maybe' })).toEqual(['mine']);
+    const blank = plainToInstance(ListCoursesQueryDto, { mine: '', category: '', difficulty_level: ' ', search: '' });
+    expect([blank.mine, blank.category, blank.difficulty_level, blank.search]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    expect(fields(ListCoursesQueryDto, { mine: '', category: '', difficulty_level: '', search: '' })).toEqual([]);
+  });
+
+  it('price: a number or a numeric string, same range and scale', () => {
+    expect(plainToInstance(CreateCourseDto, { title: 'Fine title', price: '70.00' }).price).toBe(70);
+    expect(fields(CreateCourseDto, { title: 'Fine title', price: '70.00' })).toEqual([]);
+    for (const price of ['abc', '-1', '1.234', '100000000', '1e2']) {
+      expect(fields(CreateCourseDto, { title: 'Fine title', price })).toEqual(['price']);
+    }
   });
 });

@@ -1,5 +1,4 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayUnique,
@@ -7,21 +6,27 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
-  IsNumber,
   IsObject,
   IsOptional,
   IsString,
   IsUrl,
   IsUUID,
-  Length,
   Matches,
   Max,
-  MaxLength,
   Min,
-  ValidateBy,
-  type ValidationOptions,
 } from 'class-validator';
-import { NotNullWhenPresent, PaginationQueryDto, Trim } from '#core';
+import {
+  DecimalField,
+  NotNullWhenPresent,
+  PaginationQueryDto,
+  QueryBoolean,
+  QueryFilter,
+  Trim,
+  CodePointLength,
+  MaxCodePoints,
+  JSON_OBJECT_MAX_BYTES,
+  JsonObjectMaxBytes,
+} from '#core';
 import { DIFFICULTY_LEVELS, type DifficultyLevel } from '../course.entity.js';
 import { SLUG_PATTERN } from '../slug.js';
 
@@ -33,7 +38,7 @@ export const URL_MAX = 2048;
 export const LIST_MAX_ITEMS = 50;
 export const LIST_ITEM_MAX = 500;
 export const PREREQUISITES_MAX = 20;
-export const METADATA_MAX_BYTES = 16_384;
+export const METADATA_MAX_BYTES = JSON_OBJECT_MAX_BYTES;
 /** numeric(10, 2). */
 export const PRICE_MAX = 99_999_999.99;
 export const SEARCH_MAX = 255;
@@ -41,30 +46,12 @@ export const CATEGORY_SLUG_MAX = 100;
 
 const URL_OPTIONS = { protocols: ['http', 'https'], require_protocol: true, require_tld: false };
 
-/** A JSON object whose serialization fits in METADATA_MAX_BYTES. */
-function SmallJsonObject(options?: ValidationOptions): PropertyDecorator {
-  return ValidateBy(
-    {
-      name: 'smallJsonObject',
-      validator: {
-        validate: (value: unknown) =>
-          typeof value === 'object' &&
-          value !== null &&
-          !Array.isArray(value) &&
-          Buffer.byteLength(JSON.stringify(value)) <= METADATA_MAX_BYTES,
-        defaultMessage: () => `metadata must be a JSON object of at most ${METADATA_MAX_BYTES} bytes`,
-      },
-    },
-    options,
-  );
-}
-
 /** Fields shared by create and update; nullable columns accept null (clears on PATCH). */
 class CourseFieldsDto {
   @ApiPropertyOptional({ type: String, maxLength: DESCRIPTION_MAX, nullable: true })
   @IsOptional()
   @IsString()
-  @MaxLength(DESCRIPTION_MAX)
+  @MaxCodePoints(DESCRIPTION_MAX)
   description?: string | null;
 
   @ApiPropertyOptional({
@@ -76,7 +63,7 @@ class CourseFieldsDto {
   @IsOptional()
   @Trim()
   @IsString()
-  @MaxLength(CATEGORY_SLUG_MAX)
+  @MaxCodePoints(CATEGORY_SLUG_MAX)
   category?: string | null;
 
   @ApiPropertyOptional({ enum: DIFFICULTY_LEVELS, nullable: true })
@@ -88,11 +75,11 @@ class CourseFieldsDto {
   @IsOptional()
   @Trim()
   @IsString()
-  @MaxLength(URL_MAX)
+  @MaxCodePoints(URL_MAX)
   @IsUrl(URL_OPTIONS, { message: 'thumbnail_url must be an http(s) URL' })
   thumbnail_url?: string | null;
 
-  @ApiPropertyOptional({ type: Number, minimum: 1, nullable: true })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1_000_000, nullable: true })
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -102,21 +89,21 @@ class CourseFieldsDto {
   @ApiPropertyOptional({ type: String, maxLength: LONG_DESCRIPTION_MAX, nullable: true })
   @IsOptional()
   @IsString()
-  @MaxLength(LONG_DESCRIPTION_MAX)
+  @MaxCodePoints(LONG_DESCRIPTION_MAX)
   long_description?: string | null;
 
   @ApiPropertyOptional({ type: String, format: 'uri', maxLength: URL_MAX, nullable: true })
   @IsOptional()
   @Trim()
   @IsString()
-  @MaxLength(URL_MAX)
+  @MaxCodePoints(URL_MAX)
   @IsUrl(URL_OPTIONS, { message: 'preview_video_url must be an http(s) URL' })
   preview_video_url?: string | null;
 
   @ApiPropertyOptional({ type: String, maxLength: 20, nullable: true, description: 'Free text.' })
   @IsOptional()
   @IsString()
-  @MaxLength(20)
+  @MaxCodePoints(20)
   status?: string | null;
 }
 
@@ -125,7 +112,7 @@ export class CreateCourseDto extends CourseFieldsDto {
   @ApiProperty({ minLength: TITLE_MIN, maxLength: TITLE_MAX, example: 'Intro to Python' })
   @Trim()
   @IsString()
-  @Length(TITLE_MIN, TITLE_MAX)
+  @CodePointLength(TITLE_MIN, TITLE_MAX)
   title!: string;
 
   @ApiPropertyOptional({
@@ -137,21 +124,18 @@ export class CreateCourseDto extends CourseFieldsDto {
   })
   @IsOptional()
   @IsString()
-  @Length(3, TITLE_MAX)
+  @CodePointLength(3, TITLE_MAX)
   @Matches(SLUG_PATTERN, { message: 'slug must be lowercase letters, digits and single hyphens' })
   slug?: string;
 
-  @ApiPropertyOptional({ type: Number, minimum: 0, maximum: PRICE_MAX, default: 0 })
   @IsOptional()
-  @IsNumber({ maxDecimalPlaces: 2, allowNaN: false, allowInfinity: false })
-  @Min(0)
-  @Max(PRICE_MAX)
+  @DecimalField({ minimum: 0, maximum: PRICE_MAX, required: false, default: 0 })
   price?: number;
 
   @ApiPropertyOptional({ minLength: 1, maxLength: 3, default: 'USD' })
   @IsOptional()
   @IsString()
-  @Length(1, 3)
+  @CodePointLength(1, 3)
   currency?: string;
 
   @ApiPropertyOptional({ default: true })
@@ -164,7 +148,7 @@ export class CreateCourseDto extends CourseFieldsDto {
   @IsArray()
   @ArrayMaxSize(LIST_MAX_ITEMS)
   @IsString({ each: true })
-  @MaxLength(LIST_ITEM_MAX, { each: true })
+  @MaxCodePoints(LIST_ITEM_MAX, { each: true })
   requirements?: string[];
 
   @ApiPropertyOptional({ type: [String], maxItems: LIST_MAX_ITEMS, default: [] })
@@ -172,7 +156,7 @@ export class CreateCourseDto extends CourseFieldsDto {
   @IsArray()
   @ArrayMaxSize(LIST_MAX_ITEMS)
   @IsString({ each: true })
-  @MaxLength(LIST_ITEM_MAX, { each: true })
+  @MaxCodePoints(LIST_ITEM_MAX, { each: true })
   learning_objectives?: string[];
 
   @ApiPropertyOptional({
@@ -182,7 +166,7 @@ export class CreateCourseDto extends CourseFieldsDto {
   })
   @IsOptional()
   @IsObject()
-  @SmallJsonObject()
+  @JsonObjectMaxBytes(METADATA_MAX_BYTES)
   metadata?: Record<string, unknown>;
 
   @ApiPropertyOptional({
@@ -211,20 +195,17 @@ export class UpdateCourseDto extends CourseFieldsDto {
   @NotNullWhenPresent('title')
   @Trim()
   @IsString()
-  @Length(TITLE_MIN, TITLE_MAX)
+  @CodePointLength(TITLE_MIN, TITLE_MAX)
   title?: string;
 
-  @ApiPropertyOptional({ type: Number, minimum: 0, maximum: PRICE_MAX })
   @NotNullWhenPresent('price')
-  @IsNumber({ maxDecimalPlaces: 2, allowNaN: false, allowInfinity: false })
-  @Min(0)
-  @Max(PRICE_MAX)
+  @DecimalField({ minimum: 0, maximum: PRICE_MAX, required: false })
   price?: number;
 
   @ApiPropertyOptional({ minLength: 1, maxLength: 3 })
   @NotNullWhenPresent('currency')
   @IsString()
-  @Length(1, 3)
+  @CodePointLength(1, 3)
   currency?: string;
 
   @ApiPropertyOptional()
@@ -237,7 +218,7 @@ export class UpdateCourseDto extends CourseFieldsDto {
   @IsArray()
   @ArrayMaxSize(LIST_MAX_ITEMS)
   @IsString({ each: true })
-  @MaxLength(LIST_ITEM_MAX, { each: true })
+  @MaxCodePoints(LIST_ITEM_MAX, { each: true })
   requirements?: string[];
 
   @ApiPropertyOptional({ type: [String], maxItems: LIST_MAX_ITEMS })
@@ -245,13 +226,13 @@ export class UpdateCourseDto extends CourseFieldsDto {
   @IsArray()
   @ArrayMaxSize(LIST_MAX_ITEMS)
   @IsString({ each: true })
-  @MaxLength(LIST_ITEM_MAX, { each: true })
+  @MaxCodePoints(LIST_ITEM_MAX, { each: true })
   learning_objectives?: string[];
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Replaces the stored metadata.' })
   @NotNullWhenPresent('metadata')
   @IsObject()
-  @SmallJsonObject()
+  @JsonObjectMaxBytes(METADATA_MAX_BYTES)
   metadata?: Record<string, unknown>;
 
   @ApiPropertyOptional({
@@ -269,26 +250,20 @@ export class UpdateCourseDto extends CourseFieldsDto {
   prerequisite_course_ids?: string[];
 }
 
-/** `true`/`1` and `false`/`0` from a query string; anything else stays as is (and fails IsBoolean). */
-const queryBool = ({ obj, key }: { obj: Record<string, unknown>; key: string }): unknown => {
-  const raw = obj[key];
-  if (raw === 'true' || raw === '1' || raw === true) return true;
-  if (raw === 'false' || raw === '0' || raw === false) return false;
-  return raw;
-};
-
-/** GET /courses query. */
+/** GET /courses query. Blank filters (`?difficulty_level=`) count as absent. */
 export class ListCoursesQueryDto extends PaginationQueryDto {
   @ApiPropertyOptional({
     maxLength: CATEGORY_SLUG_MAX,
-    description: 'A category slug; unknown → 422 `unknown_category`.',
+    description: 'A category slug; an unknown one gives an empty page.',
   })
+  @QueryFilter()
   @IsOptional()
   @IsString()
-  @MaxLength(CATEGORY_SLUG_MAX)
+  @MaxCodePoints(CATEGORY_SLUG_MAX)
   category?: string;
 
   @ApiPropertyOptional({ enum: DIFFICULTY_LEVELS })
+  @QueryFilter()
   @IsOptional()
   @IsIn(DIFFICULTY_LEVELS)
   difficulty_level?: DifficultyLevel;
@@ -297,24 +272,25 @@ export class ListCoursesQueryDto extends PaginationQueryDto {
     maxLength: SEARCH_MAX,
     description: 'Case-insensitive substring of the title or the description (`%` and `_` match literally).',
   })
+  @QueryFilter()
   @IsOptional()
   @IsString()
-  @MaxLength(SEARCH_MAX)
+  @MaxCodePoints(SEARCH_MAX)
   search?: string;
 
-  @ApiPropertyOptional({
-    type: Boolean,
+  @QueryBoolean({
     default: false,
     description:
       "Instructors and admins: only the caller's own courses, in any state. Ignored for students and anonymous callers.",
   })
-  @IsOptional()
-  @Transform(queryBool)
-  @IsBoolean()
   mine?: boolean;
 }
 
-/** CourseResponse of the original API, plus published_at and prerequisite_course_ids. */
+/**
+ * CourseResponse of the original API, plus published_at and prerequisite_course_ids. The fields the
+ * original always left null (instructor_name, rating, review_count, total_lessons, duration_hours)
+ * hold real values here.
+ */
 export class CourseResponseDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() title!: string;
@@ -343,13 +319,15 @@ export class CourseResponseDto {
   @ApiProperty({ type: Number, description: 'Server-maintained; a JSON number', example: 4.5 }) average_rating!: number;
   @ApiProperty({ type: String, nullable: true }) status!: string | null;
   @ApiProperty({ type: [String], format: 'uuid' }) prerequisite_course_ids!: string[];
-  @ApiProperty({ type: String, nullable: true, description: 'Always null (kept for compatibility)' })
-  instructor_name!: null;
-  @ApiProperty({ type: Number, nullable: true, description: 'Always null (kept for compatibility)' }) rating!: null;
-  @ApiProperty({ type: Number, nullable: true, description: 'Always null (kept for compatibility)' })
-  review_count!: null;
-  @ApiProperty({ type: Number, nullable: true, description: 'Always null (kept for compatibility)' })
-  total_lessons!: null;
-  @ApiProperty({ type: Number, nullable: true, description: 'Always null (kept for compatibility)' })
-  duration_hours!: null;
+  @ApiProperty({ description: "The instructor's full name" }) instructor_name!: string;
+  @ApiProperty({ type: Number, description: 'The same as average_rating (0 without reviews)', example: 4.5 })
+  rating!: number;
+  @ApiProperty({ type: 'integer', description: 'The same as total_reviews' }) review_count!: number;
+  @ApiProperty({ type: 'integer', description: 'Server-maintained: the number of lessons' }) total_lessons!: number;
+  @ApiProperty({
+    type: Number,
+    description: "Server-maintained: the sum of the lessons' duration_minutes, in hours (2 decimals)",
+    example: 1.5,
+  })
+  duration_hours!: number;
 }

@@ -1,18 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Max, Min } from 'class-validator';
 import {
-  IsBoolean,
-  IsIn,
-  IsInt,
-  IsObject,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Length,
-  Max,
-  MaxLength,
-  Min,
-} from 'class-validator';
-import { NotNullWhenPresent, Trim } from '#core';
+  NotNullWhenPresent,
+  Trim,
+  CodePointLength,
+  MaxCodePoints,
+  JSON_OBJECT_MAX_BYTES,
+  JsonObjectMaxBytes,
+} from '#core';
 import { LESSON_TYPES, type LessonType } from '../lesson.entity.js';
 
 export const LESSON_TITLE_MIN = 3;
@@ -29,7 +24,7 @@ export class CreateLessonDto {
   @ApiProperty({ minLength: LESSON_TITLE_MIN, maxLength: LESSON_TITLE_MAX, example: 'Introduction' })
   @Trim()
   @IsString()
-  @Length(LESSON_TITLE_MIN, LESSON_TITLE_MAX)
+  @CodePointLength(LESSON_TITLE_MIN, LESSON_TITLE_MAX)
   title!: string;
 
   @ApiPropertyOptional({
@@ -40,19 +35,19 @@ export class CreateLessonDto {
   @IsOptional()
   @Trim()
   @IsString()
-  @MaxLength(LESSON_SLUG_MAX)
+  @MaxCodePoints(LESSON_SLUG_MAX)
   slug?: string | null;
 
   @ApiPropertyOptional({ maxLength: LESSON_DESCRIPTION_MAX, nullable: true })
   @IsOptional()
   @IsString()
-  @MaxLength(LESSON_DESCRIPTION_MAX)
+  @MaxCodePoints(LESSON_DESCRIPTION_MAX)
   description?: string | null;
 
   @ApiPropertyOptional({ maxLength: LESSON_CONTENT_MAX, nullable: true })
   @IsOptional()
   @IsString()
-  @MaxLength(LESSON_CONTENT_MAX)
+  @MaxCodePoints(LESSON_CONTENT_MAX)
   content?: string | null;
 
   @ApiProperty({ enum: LESSON_TYPES })
@@ -97,14 +92,14 @@ export class CreateLessonDto {
   @IsOptional()
   @Trim()
   @IsString()
-  @MaxLength(VIDEO_URL_MAX)
+  @MaxCodePoints(VIDEO_URL_MAX)
   video_url?: string | null;
 
   @ApiPropertyOptional({ deprecated: true, description: 'Alias of video_url (used when video_url is absent).' })
   @IsOptional()
   @Trim()
   @IsString()
-  @MaxLength(VIDEO_URL_MAX)
+  @MaxCodePoints(VIDEO_URL_MAX)
   video_link?: string | null;
 
   @ApiPropertyOptional({ default: false })
@@ -115,10 +110,11 @@ export class CreateLessonDto {
   @ApiPropertyOptional({
     type: 'object',
     additionalProperties: true,
-    description: 'Free-form; stored, never returned.',
+    description: `Free-form, at most ${JSON_OBJECT_MAX_BYTES} bytes of JSON; stored, never returned.`,
   })
   @IsOptional()
   @IsObject()
+  @JsonObjectMaxBytes()
   metadata?: Record<string, unknown> | null;
 }
 
@@ -131,26 +127,26 @@ export class UpdateLessonDto {
   @NotNullWhenPresent('title')
   @Trim()
   @IsString()
-  @Length(LESSON_TITLE_MIN, LESSON_TITLE_MAX)
+  @CodePointLength(LESSON_TITLE_MIN, LESSON_TITLE_MAX)
   title?: string;
 
   @ApiPropertyOptional({ maxLength: LESSON_SLUG_MAX, description: 'Blank: slugify(title).' })
   @NotNullWhenPresent('slug')
   @Trim()
   @IsString()
-  @MaxLength(LESSON_SLUG_MAX)
+  @MaxCodePoints(LESSON_SLUG_MAX)
   slug?: string;
 
   @ApiPropertyOptional({ maxLength: LESSON_DESCRIPTION_MAX, nullable: true })
   @IsOptional()
   @IsString()
-  @MaxLength(LESSON_DESCRIPTION_MAX)
+  @MaxCodePoints(LESSON_DESCRIPTION_MAX)
   description?: string | null;
 
   @ApiPropertyOptional({ maxLength: LESSON_CONTENT_MAX, nullable: true })
   @IsOptional()
   @IsString()
-  @MaxLength(LESSON_CONTENT_MAX)
+  @MaxCodePoints(LESSON_CONTENT_MAX)
   content?: string | null;
 
   @ApiPropertyOptional({
@@ -161,7 +157,11 @@ export class UpdateLessonDto {
   @IsIn(LESSON_TYPES)
   lesson_type?: LessonType;
 
-  @ApiPropertyOptional({ minimum: 1, description: 'Taken by another lesson of the course: 409 `order_conflict`.' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    description: 'Taken by another lesson of the course: 409 `order_conflict`.',
+  })
   @NotNullWhenPresent('order_index')
   @IsInt()
   @Min(1)
@@ -188,14 +188,14 @@ export class UpdateLessonDto {
   @IsOptional()
   @Trim()
   @IsString()
-  @MaxLength(VIDEO_URL_MAX)
+  @MaxCodePoints(VIDEO_URL_MAX)
   video_url?: string | null;
 
   @ApiPropertyOptional({ deprecated: true, nullable: true, description: 'Alias of video_url.' })
   @IsOptional()
   @Trim()
   @IsString()
-  @MaxLength(VIDEO_URL_MAX)
+  @MaxCodePoints(VIDEO_URL_MAX)
   video_link?: string | null;
 
   @ApiPropertyOptional()
@@ -207,10 +207,11 @@ export class UpdateLessonDto {
     type: 'object',
     additionalProperties: true,
     nullable: true,
-    description: 'Replaces the stored metadata (null: {}); never returned.',
+    description: `Replaces the stored metadata (null: {}); at most ${JSON_OBJECT_MAX_BYTES} bytes of JSON; never returned.`,
   })
   @IsOptional()
   @IsObject()
+  @JsonObjectMaxBytes()
   metadata?: Record<string, unknown> | null;
 }
 

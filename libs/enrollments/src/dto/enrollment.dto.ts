@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsNumber, IsOptional, IsString, IsUUID, Length, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, Min } from 'class-validator';
+import { DecimalField, CodePointLength, MaxCodePoints } from '#core';
 import {
   ENROLLMENT_STATUSES,
   PROGRESS_STATUSES,
@@ -46,17 +47,14 @@ export class UpdateLessonProgressDto {
   @Max(MAX_POSITION_SECONDS)
   last_position_seconds?: number | null;
 
-  @ApiPropertyOptional({ type: Number, minimum: 0, maximum: 100, description: '100 (or more) completes the lesson.' })
   @IsOptional()
-  @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 2 })
-  @Min(0)
-  @Max(100)
+  @DecimalField({ minimum: 0, maximum: 100, required: false, nullable: true, description: '100 completes the lesson.' })
   completion_percentage?: number | null;
 
   @ApiPropertyOptional({ maxLength: NOTES_MAX, description: 'Stored, never returned.' })
   @IsOptional()
   @IsString()
-  @MaxLength(NOTES_MAX)
+  @MaxCodePoints(NOTES_MAX)
   notes?: string | null;
 }
 
@@ -70,7 +68,7 @@ export class ReviewEnrollmentDto {
 
   @ApiProperty({ minLength: REVIEW_MIN, maxLength: REVIEW_MAX })
   @IsString()
-  @Length(REVIEW_MIN, REVIEW_MAX)
+  @CodePointLength(REVIEW_MIN, REVIEW_MAX)
   review!: string;
 }
 

@@ -1,19 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  IsArray,
-  IsIn,
-  IsNumber,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Max,
-  MaxLength,
-  Min,
-  ValidateNested,
-} from 'class-validator';
-import { PaginationQueryDto } from '#core';
+import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, IsUUID, ValidateNested } from 'class-validator';
+import { DecimalField, PaginationQueryDto, QueryFilter, MaxCodePoints } from '#core';
 import { PublicQuestionDto } from '../question-views.js';
 import { ATTEMPT_STATUSES, type AttemptStatus, type StoredAnswer } from '../quiz-attempt.entity.js';
 
@@ -33,7 +21,7 @@ export class SubmitAnswerDto {
   @ApiPropertyOptional({ type: String, nullable: true, maxLength: OPTION_ID_MAX, description: 'multiple_choice' })
   @IsOptional()
   @IsString()
-  @MaxLength(OPTION_ID_MAX)
+  @MaxCodePoints(OPTION_ID_MAX)
   selected_option_id?: string | null;
 
   @ApiPropertyOptional({
@@ -46,7 +34,7 @@ export class SubmitAnswerDto {
   @IsArray()
   @ArrayMaxSize(MAX_SELECTED_OPTIONS)
   @IsString({ each: true })
-  @MaxLength(OPTION_ID_MAX, { each: true })
+  @MaxCodePoints(OPTION_ID_MAX, { each: true })
   selected_option_ids?: string[] | null;
 
   @ApiPropertyOptional({
@@ -57,7 +45,7 @@ export class SubmitAnswerDto {
   })
   @IsOptional()
   @IsString()
-  @MaxLength(ANSWER_TEXT_MAX)
+  @MaxCodePoints(ANSWER_TEXT_MAX)
   answer_text?: string | null;
 }
 
@@ -77,16 +65,13 @@ export class EssayGradeDto {
   @IsUUID()
   question_id!: string;
 
-  @ApiProperty({ type: Number, minimum: 0, description: "At most the question's points; 2 decimals" })
-  @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 2 })
-  @Min(0)
-  @Max(MAX_POINTS)
+  @DecimalField({ minimum: 0, maximum: MAX_POINTS, description: "At most the question's points." })
   points_earned!: number;
 
   @ApiPropertyOptional({ type: String, nullable: true, maxLength: FEEDBACK_MAX })
   @IsOptional()
   @IsString()
-  @MaxLength(FEEDBACK_MAX)
+  @MaxCodePoints(FEEDBACK_MAX)
   feedback?: string | null;
 }
 
@@ -101,7 +86,8 @@ export class GradeAttemptDto {
 
 /** GET /quizzes/{quiz_id}/attempts (managers). */
 export class ListAttemptsQueryDto extends PaginationQueryDto {
-  @ApiPropertyOptional({ enum: ATTEMPT_STATUSES })
+  @ApiPropertyOptional({ enum: ATTEMPT_STATUSES, description: 'Blank counts as absent.' })
+  @QueryFilter()
   @IsOptional()
   @IsIn(ATTEMPT_STATUSES)
   status?: AttemptStatus;

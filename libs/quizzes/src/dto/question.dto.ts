@@ -5,19 +5,22 @@ import {
   IsArray,
   IsBoolean,
   IsIn,
-  IsNumber,
   IsObject,
   IsOptional,
   IsString,
   IsUUID,
-  Length,
-  Max,
-  MaxLength,
-  Min,
   ValidateNested,
 } from 'class-validator';
 import { QUESTION_TYPES, type QuestionType } from '../quiz-question.entity.js';
-import { NotNullWhenPresent, Trim } from '#core';
+import {
+  DecimalField,
+  NotNullWhenPresent,
+  Trim,
+  CodePointLength,
+  MaxCodePoints,
+  JSON_OBJECT_MAX_BYTES,
+  JsonObjectMaxBytes,
+} from '#core';
 
 export const QUESTION_TEXT_MIN = 3;
 export const QUESTION_TEXT_MAX = 10_000;
@@ -29,8 +32,6 @@ export const OPTION_ID_MAX = 100;
 export const OPTION_TEXT_MAX = 1000;
 /** Questions per quiz (and so the length of a reorder list). */
 export const QUESTIONS_PER_QUIZ_MAX = 1000;
-
-const POINTS = { allowNaN: false, allowInfinity: false, maxDecimalPlaces: 2 } as const;
 
 const TYPE_RULES =
   'Per type (400 `invalid_question` otherwise): multiple_choice — at least 2 options with unique ids and ' +
@@ -48,13 +49,13 @@ export class QuestionOptionInputDto {
   @IsOptional()
   @Trim()
   @IsString()
-  @Length(1, OPTION_ID_MAX)
+  @CodePointLength(1, OPTION_ID_MAX)
   option_id?: string | null;
 
   @ApiProperty({ minLength: 1, maxLength: OPTION_TEXT_MAX, description: 'Trimmed; unique (case-insensitive).' })
   @Trim()
   @IsString()
-  @Length(1, OPTION_TEXT_MAX)
+  @CodePointLength(1, OPTION_TEXT_MAX)
   option_text!: string;
 
   @ApiPropertyOptional({ default: false })
@@ -68,30 +69,28 @@ export class CreateQuestionDto {
   @ApiProperty({ minLength: QUESTION_TEXT_MIN, maxLength: QUESTION_TEXT_MAX, description: 'Trimmed.' })
   @Trim()
   @IsString()
-  @Length(QUESTION_TEXT_MIN, QUESTION_TEXT_MAX)
+  @CodePointLength(QUESTION_TEXT_MIN, QUESTION_TEXT_MAX)
   question_text!: string;
 
   @ApiProperty({ enum: QUESTION_TYPES, description: TYPE_RULES })
   @IsIn(QUESTION_TYPES)
   question_type!: QuestionType;
 
-  @ApiPropertyOptional({
-    type: Number,
+  @IsOptional()
+  @DecimalField({
     minimum: 0,
     maximum: POINTS_MAX,
+    required: false,
+    nullable: true,
     default: 1,
-    description: 'At most 2 decimals; returned as a decimal string ("1.00").',
+    description: 'Returned as a decimal string ("1.00").',
   })
-  @IsOptional()
-  @IsNumber(POINTS)
-  @Min(0)
-  @Max(POINTS_MAX)
   points?: number | null;
 
   @ApiPropertyOptional({ maxLength: EXPLANATION_MAX, nullable: true, description: 'Shown to managers only.' })
   @IsOptional()
   @IsString()
-  @MaxLength(EXPLANATION_MAX)
+  @MaxCodePoints(EXPLANATION_MAX)
   explanation?: string | null;
 
   @ApiPropertyOptional({
@@ -114,16 +113,17 @@ export class CreateQuestionDto {
   })
   @IsOptional()
   @IsString()
-  @MaxLength(CORRECT_ANSWER_MAX)
+  @MaxCodePoints(CORRECT_ANSWER_MAX)
   correct_answer?: string | null;
 
   @ApiPropertyOptional({
     type: 'object',
     additionalProperties: true,
-    description: 'Free-form; stored, never returned.',
+    description: `Free-form, at most ${JSON_OBJECT_MAX_BYTES} bytes of JSON; stored, never returned.`,
   })
   @IsOptional()
   @IsObject()
+  @JsonObjectMaxBytes()
   metadata?: Record<string, unknown> | null;
 }
 
@@ -137,7 +137,7 @@ export class UpdateQuestionDto {
   @NotNullWhenPresent('question_text')
   @Trim()
   @IsString()
-  @Length(QUESTION_TEXT_MIN, QUESTION_TEXT_MAX)
+  @CodePointLength(QUESTION_TEXT_MIN, QUESTION_TEXT_MAX)
   question_text?: string;
 
   @ApiPropertyOptional({
@@ -150,17 +150,14 @@ export class UpdateQuestionDto {
   @IsIn(QUESTION_TYPES)
   question_type?: QuestionType;
 
-  @ApiPropertyOptional({ type: Number, minimum: 0, maximum: POINTS_MAX })
   @NotNullWhenPresent('points')
-  @IsNumber(POINTS)
-  @Min(0)
-  @Max(POINTS_MAX)
+  @DecimalField({ minimum: 0, maximum: POINTS_MAX, required: false })
   points?: number;
 
   @ApiPropertyOptional({ maxLength: EXPLANATION_MAX, nullable: true, description: 'null clears.' })
   @IsOptional()
   @IsString()
-  @MaxLength(EXPLANATION_MAX)
+  @MaxCodePoints(EXPLANATION_MAX)
   explanation?: string | null;
 
   @ApiPropertyOptional({
@@ -179,17 +176,18 @@ export class UpdateQuestionDto {
   @ApiPropertyOptional({ maxLength: CORRECT_ANSWER_MAX, nullable: true, description: 'null clears.' })
   @IsOptional()
   @IsString()
-  @MaxLength(CORRECT_ANSWER_MAX)
+  @MaxCodePoints(CORRECT_ANSWER_MAX)
   correct_answer?: string | null;
 
   @ApiPropertyOptional({
     type: 'object',
     additionalProperties: true,
     nullable: true,
-    description: 'Replaces the stored metadata (null: {}); never returned.',
+    description: `Replaces the stored metadata (null: {}); at most ${JSON_OBJECT_MAX_BYTES} bytes of JSON; never returned.`,
   })
   @IsOptional()
   @IsObject()
+  @JsonObjectMaxBytes()
   metadata?: Record<string, unknown> | null;
 }
 

@@ -1,18 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  IsBoolean,
-  IsIn,
-  IsInt,
-  IsNumber,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Length,
-  Max,
-  MaxLength,
-  Min,
-} from 'class-validator';
-import { NotNullWhenPresent, Trim } from '#core';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, Min } from 'class-validator';
+import { DecimalField, NotNullWhenPresent, Trim, CodePointLength, MaxCodePoints } from '#core';
 import { QUIZ_TYPES, type QuizType } from '../quiz.entity.js';
 
 export const QUIZ_TITLE_MIN = 3;
@@ -21,8 +9,6 @@ export const QUIZ_DESCRIPTION_MAX = 10_000;
 /** One week: longer limits are surely mistakes (and keep deadlines far from timestamp overflow). */
 export const TIME_LIMIT_MAX_MINUTES = 10_080;
 export const MAX_ATTEMPTS_MAX = 1000;
-
-const SCORE = { allowNaN: false, allowInfinity: false, maxDecimalPlaces: 2 } as const;
 
 /** POST /courses/{course_id}/quizzes. Optional fields accept null (same as absent: the default). */
 export class CreateQuizDto {
@@ -33,13 +19,13 @@ export class CreateQuizDto {
   @ApiProperty({ minLength: QUIZ_TITLE_MIN, maxLength: QUIZ_TITLE_MAX, example: 'Chapter 1 check' })
   @Trim()
   @IsString()
-  @Length(QUIZ_TITLE_MIN, QUIZ_TITLE_MAX)
+  @CodePointLength(QUIZ_TITLE_MIN, QUIZ_TITLE_MAX)
   title!: string;
 
   @ApiPropertyOptional({ maxLength: QUIZ_DESCRIPTION_MAX, nullable: true })
   @IsOptional()
   @IsString()
-  @MaxLength(QUIZ_DESCRIPTION_MAX)
+  @MaxCodePoints(QUIZ_DESCRIPTION_MAX)
   description?: string | null;
 
   @ApiPropertyOptional({ enum: QUIZ_TYPES, default: 'graded', description: 'No effect on behaviour.' })
@@ -60,17 +46,15 @@ export class CreateQuizDto {
   @Max(TIME_LIMIT_MAX_MINUTES)
   time_limit_minutes?: number | null;
 
-  @ApiPropertyOptional({
-    type: Number,
+  @IsOptional()
+  @DecimalField({
     minimum: 0,
     maximum: 100,
+    required: false,
+    nullable: true,
     default: 70,
-    description: 'A JSON number with at most 2 decimals; returned as a decimal string ("70.00").',
+    description: 'Returned as a decimal string ("70.00").',
   })
-  @IsOptional()
-  @IsNumber(SCORE)
-  @Min(0)
-  @Max(100)
   passing_score?: number | null;
 
   @ApiPropertyOptional({
@@ -118,13 +102,13 @@ export class UpdateQuizDto {
   @NotNullWhenPresent('title')
   @Trim()
   @IsString()
-  @Length(QUIZ_TITLE_MIN, QUIZ_TITLE_MAX)
+  @CodePointLength(QUIZ_TITLE_MIN, QUIZ_TITLE_MAX)
   title?: string;
 
   @ApiPropertyOptional({ maxLength: QUIZ_DESCRIPTION_MAX, nullable: true, description: 'null clears.' })
   @IsOptional()
   @IsString()
-  @MaxLength(QUIZ_DESCRIPTION_MAX)
+  @MaxCodePoints(QUIZ_DESCRIPTION_MAX)
   description?: string | null;
 
   @ApiPropertyOptional({ enum: QUIZ_TYPES })
@@ -145,11 +129,8 @@ export class UpdateQuizDto {
   @Max(TIME_LIMIT_MAX_MINUTES)
   time_limit_minutes?: number | null;
 
-  @ApiPropertyOptional({ type: Number, minimum: 0, maximum: 100 })
   @NotNullWhenPresent('passing_score')
-  @IsNumber(SCORE)
-  @Min(0)
-  @Max(100)
+  @DecimalField({ minimum: 0, maximum: 100, required: false })
   passing_score?: number;
 
   @ApiPropertyOptional({

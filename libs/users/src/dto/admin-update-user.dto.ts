@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsOptional, IsString, Length } from 'class-validator';
-import { ROLES, Trim, type Role } from '#core';
+import { IsBoolean, IsIn, IsOptional, IsString } from 'class-validator';
+import { ROLES, Trim, type Role, CodePointLength } from '#core';
 import { FULL_NAME_MAX, FULL_NAME_MIN, PASSWORD_MAX, PASSWORD_MIN } from './user-fields.js';
 
 /** PATCH /users/{id} (admin). Every field optional; null values are ignored (as in the original API). */
@@ -9,7 +9,7 @@ export class AdminUpdateUserDto {
   @IsOptional()
   @Trim()
   @IsString()
-  @Length(FULL_NAME_MIN, FULL_NAME_MAX)
+  @CodePointLength(FULL_NAME_MIN, FULL_NAME_MAX)
   full_name?: string | null;
 
   @ApiPropertyOptional({ enum: ROLES })
@@ -25,7 +25,7 @@ export class AdminUpdateUserDto {
   })
   @IsOptional()
   @IsString()
-  @Length(PASSWORD_MIN, PASSWORD_MAX)
+  @CodePointLength(PASSWORD_MIN, PASSWORD_MAX)
   password?: string | null;
 
   @ApiPropertyOptional({ description: 'false deactivates the account and revokes all of its tokens.' })

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsNotEmpty, IsOptional, IsString, Length, MaxLength, ValidateIf } from 'class-validator';
-import { Trim } from '#core';
+import { IsNotEmpty, IsOptional, IsString, ValidateIf } from 'class-validator';
+import { Trim, CodePointLength, MaxCodePoints } from '#core';
 import { FULL_NAME_MAX, FULL_NAME_MIN, PASSWORD_MAX, PASSWORD_MIN } from './user-fields.js';
 
 /**
@@ -12,7 +12,7 @@ export class UpdateMeDto {
   @IsOptional()
   @Trim()
   @IsString()
-  @Length(FULL_NAME_MIN, FULL_NAME_MAX)
+  @CodePointLength(FULL_NAME_MIN, FULL_NAME_MAX)
   full_name?: string | null;
 
   @ApiPropertyOptional({
@@ -24,13 +24,13 @@ export class UpdateMeDto {
   })
   @IsOptional()
   @IsString()
-  @Length(PASSWORD_MIN, PASSWORD_MAX)
+  @CodePointLength(PASSWORD_MIN, PASSWORD_MAX)
   password?: string | null;
 
   @ApiPropertyOptional({ format: 'password', description: 'Required with password.' })
   @ValidateIf((o: UpdateMeDto) => o.password !== undefined && o.password !== null)
   @IsString()
   @IsNotEmpty({ message: 'current_password is required to change the password' })
-  @MaxLength(1024)
+  @MaxCodePoints(1024)
   current_password?: string | null;
 }

@@ -1145,7 +1145,7 @@ function renderMarkdown(report, table) {
         .map(([k, v]) => `${k} ${v}`)
         .join(', ')}; bcrypt cost ${seed.bcrypt_rounds}.`,
     `- API: \`node --enable-source-maps dist/apps/api/src/main.js\` (as \`npm run start:api\`) with ENVIRONMENT=production, ` +
-      `NODE_ENV=production, LOG_LEVEL=${opts.logLevel}, RATE_LIMIT_ENABLED=false, DB_POOL_SIZE ${process.env.DB_POOL_SIZE ?? '10'} (default), ` +
+      `NODE_ENV=production, LOG_LEVEL=${opts.logLevel}, rate limiting on (in memory) with limits of 10⁹ per window that no scenario reaches (a second API with RATE_LIMIT_ENABLED=false for the rate-limit scenario), DB_POOL_SIZE ${process.env.DB_POOL_SIZE ?? '10'} (default), ` +
       `no REDIS_URL${process.env.REDIS_URL ? ' (REDIS_URL was set: the API used Redis)' : ' (cache in memory, blacklist in PostgreSQL, queues on PostgreSQL)'}, ` +
       'ACCESS_TOKEN_EXPIRE_MINUTES=240 so the tokens outlive the run. The uncached catalog scenarios run with ' +
       'CACHE_ENABLED=false, everything else with the cache on (the production default).',

@@ -26,6 +26,7 @@ interface LogLine {
   msg?: string;
   context?: string;
   signal?: string;
+  node?: string;
 }
 
 const groups: number[] = [];
@@ -241,6 +242,9 @@ describe('npm start (embedded PostgreSQL, workers in process)', () => {
     expect(startLines.filter((l) => NEST_BOOTSTRAP_CONTEXTS.includes(l.context ?? ''))).toEqual([]);
     expect(startLines.length).toBeLessThanOrEqual(12);
     expect(startLines.filter((l) => l.msg?.startsWith(NO_ADMIN_HINT))).toHaveLength(1);
+    // The runtime npm scripts use: the node devDependency's Node 24 (or a newer system Node when opted out).
+    const listening = startLines.find((l) => l.msg?.startsWith('LMS API listening'));
+    expect(Number(/^v(\d+)\./.exec(listening?.node ?? '')?.[1])).toBeGreaterThanOrEqual(24);
 
     // A second `npm start` on the busy data directory stops before `npm run build` touches dist/.
     const sentinel = join(ROOT, 'dist', `.lifecycle-sentinel-${process.pid}`);

@@ -28,7 +28,13 @@ async function main(): Promise<void> {
   await app.listen({ port: config.PORT, host: config.HOST });
   const base = `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${config.PORT}`;
   ctx.logger.info(
-    { url: base, workers, queueBackend: config.queueBackend, embeddedDatabase: ctx.database.embedded },
+    {
+      url: base,
+      workers,
+      queueBackend: config.queueBackend,
+      embeddedDatabase: ctx.database.embedded,
+      node: process.version,
+    },
     `LMS API listening on ${base}${config.API_V1_PREFIX} (docs: ${config.docsEnabled ? `${base}/docs` : 'off'})`,
   );
 }

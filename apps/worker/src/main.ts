@@ -25,7 +25,10 @@ async function main(): Promise<void> {
     await app.close();
   });
   if (config.WORKER_HTTP_PORT > 0) http = await startWorkerHttpServer(config.WORKER_HTTP_PORT, config.HOST);
-  ctx.logger.info({ queueBackend: config.queueBackend, httpPort: http?.port ?? null }, 'LMS worker started');
+  ctx.logger.info(
+    { queueBackend: config.queueBackend, httpPort: http?.port ?? null, node: process.version },
+    'LMS worker started',
+  );
 }
 
 main().catch((err: unknown) => exitOnStartupError('worker', err));

@@ -12,3 +12,4 @@ export {
 export { startTestSmtpServer, type ReceivedMail, type TestSmtpServer } from './smtp-server.js';
 export { createActor, TEST_PASSWORD, type TestActor } from './actors.js';
 export { ManualClock } from './manual-clock.js';
+export { captureLogLines } from './log-capture.js';

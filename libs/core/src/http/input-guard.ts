@@ -105,19 +105,24 @@ export function createJsonBodyParser(
   ) as unknown as StringJsonParser;
   const utf8 = new TextDecoder('utf-8', { fatal: true });
   return (request, body, done) => {
-    let text: string;
-    try {
-      text = utf8.decode(body);
-    } catch {
-      done(inputProblem('body', 'invalid_utf8'));
-      return;
-    }
+    const text = decodeUtf8Body(utf8, body, done);
+    if (text === undefined) return;
     if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) {
       done(inputProblem('body', 'max_depth'));
       return;
     }
     parse(request, text, done);
   };
+}
+
+/** The body as text, or undefined after answering 422 `invalid_utf8` when it is not UTF-8. */
+function decodeUtf8Body(utf8: { decode(input: Buffer): string }, body: Buffer, done: ParserDone): string | undefined {
+  try {
+    return utf8.decode(body);
+  } catch {
+    done(inputProblem('body', 'invalid_utf8'));
+    return undefined;
+  }
 }
 
 /**
@@ -128,13 +133,8 @@ export function createJsonBodyParser(
 export function createFormBodyParser(): (request: FastifyRequest, body: Buffer, done: ParserDone) => void {
   const utf8 = new TextDecoder('utf-8', { fatal: true });
   return (_request, body, done) => {
-    let text: string;
-    try {
-      text = utf8.decode(body);
-    } catch {
-      done(inputProblem('body', 'invalid_utf8'));
-      return;
-    }
+    const text = decodeUtf8Body(utf8, body, done);
+    if (text === undefined) return;
     const bad = findInvalidPercentEncoding(text, 'body');
     if (bad !== undefined) {
       done(inputProblem(bad, 'invalid_utf8'));

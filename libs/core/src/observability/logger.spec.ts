@@ -1,29 +1,12 @@
-import { Writable } from 'node:stream';
+import { captureLogLines } from '#testing';
 import { loadConfig } from '../config/load-config.js';
 import { createRootLogger } from './logger.js';
-
-function capture(): { stream: Writable; lines: () => Array<Record<string, unknown>> } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      chunks.push(chunk.toString('utf8'));
-      cb();
-    },
-  });
-  const lines = () =>
-    chunks
-      .join('')
-      .split('\n')
-      .filter((l) => l.trim() !== '')
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
-  return { stream, lines };
-}
 
 describe('createRootLogger', () => {
   const config = loadConfig({ ENVIRONMENT: 'test', LOG_LEVEL: 'info' });
 
   it('emits JSON lines with the service name and environment', () => {
-    const { stream, lines } = capture();
+    const { stream, lines } = captureLogLines();
     createRootLogger(config, 'lms-unit', stream).info({ userId: 'u1' }, 'hello');
     const [line] = lines();
     expect(line).toMatchObject({ msg: 'hello', service: 'lms-unit', env: 'test', userId: 'u1', level: 30 });
@@ -31,7 +14,7 @@ describe('createRootLogger', () => {
   });
 
   it('redacts authorization and cookie headers of requests and set-cookie of responses', () => {
-    const { stream, lines } = capture();
+    const { stream, lines } = captureLogLines();
     createRootLogger(config, 'lms-unit', stream).info(
       {
         req: {
@@ -58,7 +41,7 @@ describe('createRootLogger', () => {
   });
 
   it('redacts password and token fields at the top level and nested', () => {
-    const { stream, lines } = capture();
+    const { stream, lines } = captureLogLines();
     createRootLogger(config, 'lms-unit', stream).info(
       {
         password: 'top-secret-1',

@@ -1,21 +1,9 @@
-import { Writable } from 'node:stream';
 import pino from 'pino';
+import { captureLogLines } from '#testing';
 import { NestPinoLogger } from './nest-logger.js';
 
 function capture(): { logger: NestPinoLogger; lines: () => Array<Record<string, unknown>> } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      chunks.push(chunk.toString('utf8'));
-      cb();
-    },
-  });
-  const lines = () =>
-    chunks
-      .join('')
-      .split('\n')
-      .filter((l) => l.trim() !== '')
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  const { stream, lines } = captureLogLines();
   return { logger: new NestPinoLogger(pino({ level: 'debug' }, stream)), lines };
 }
 

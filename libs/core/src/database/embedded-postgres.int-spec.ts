@@ -2,6 +2,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { freePort } from '#testing';
 import { EmbeddedPostgresLockedError, startEmbeddedPostgres } from './embedded-postgres.js';
 
 /** Process group and session of a process, from /proc/<pid>/stat. */
@@ -25,7 +26,10 @@ describe('embedded PostgreSQL launcher', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lms-embedded-'));
   chmodSync(dir, 0o755);
   const dataDir = join(dir, 'pg');
-  const port = 40000 + Math.floor(Math.random() * 10000);
+  let port = 0;
+  beforeAll(async () => {
+    port = await freePort();
+  });
 
   it('starts, refuses a second launcher on the same directory, and keeps data across restarts', async () => {
     const first = await startEmbeddedPostgres({ dataDir, port, database: 'lms' });

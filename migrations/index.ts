@@ -12,5 +12,6 @@ import { IndexCourseListIds1795558751174 as M8 } from './1795558751174-IndexCour
 import { AddCourseLessonTotals1796137213956 as M9 } from './1796137213956-AddCourseLessonTotals.js';
 import { AddDeploymentNotices1796137229185 as M10 } from './1796137229185-AddDeploymentNotices.js';
 import { AddLoginAttemptCounters1796137281077 as M11 } from './1796137281077-AddLoginAttemptCounters.js';
+import { AddFiles1796140946479 as M12 } from './1796140946479-AddFiles.js';
 
-export const MIGRATIONS: Array<new () => MigrationInterface> = [M0, M1, M2, M3, M4, M5, M6, M7, M8, M9, M10, M11];
+export const MIGRATIONS: Array<new () => MigrationInterface> = [M0, M1, M2, M3, M4, M5, M6, M7, M8, M9, M10, M11, M12];

@@ -40,6 +40,14 @@ const SERVER_SET: Readonly<Record<string, string>> = {
   'idempotency_keys.request_hash': 'a sha256 hex digest',
   'outbox_events.event_type': 'an event type constant',
   'deployment_notices.key': 'a notice name constant',
+  // Written from the multipart upload (no DTO): set or bounded by FilesService.
+  'files.filename': '`<uuid>.<ext>`, the extension at most 16 characters',
+  'files.original_filename': "the client's base name, cut to 255 code points by sanitizeOriginalName",
+  'files.folder': 'checked by checkFolder: [A-Za-z0-9_-] segments, at most 255 characters',
+  'files.storage_key': '`<folder>/<filename>`',
+  'files.storage_provider': 'the provider constant',
+  'files.file_type': 'a FILE_TYPES constant',
+  'files.mime_type': 'from the extension map or file-type',
 };
 
 const LENGTH_CONSTRAINTS = new Set(['maxLength', 'isLength']);

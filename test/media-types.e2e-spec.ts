@@ -1,37 +1,6 @@
-import { Controller, Inject, Injectable, Module, Post, type OnModuleInit } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
-import type { FastifyInstance } from 'fastify';
-import { NON_JSON_BODY_ROUTES, Public, type ProblemBody } from '#core';
+import { NON_JSON_BODY_ROUTES, type ProblemBody } from '#core';
 import { callApi, createActor, createTestApp, type TestActor, type TestApp } from '#testing';
 import { PASSWORD, randomIp, register, uniqueEmail } from './auth-helpers.js';
-
-/**
- * A stand-in for the upload route of the next issue (POST /files/upload, multipart) with a multipart
- * parser, so the rule is what refuses multipart elsewhere, not a missing parser.
- */
-@Public()
-@Controller('files')
-class UploadStubController {
-  @Post('upload')
-  upload(): { received: true } {
-    return { received: true };
-  }
-}
-
-@Injectable()
-class MultipartParser implements OnModuleInit {
-  constructor(@Inject(HttpAdapterHost) private readonly host: HttpAdapterHost) {}
-
-  onModuleInit(): void {
-    const fastify = this.host.httpAdapter.getInstance<FastifyInstance>();
-    fastify.addContentTypeParser('multipart/form-data', { parseAs: 'buffer' }, (_request, body, done) => {
-      done(null, { bytes: (body as Buffer).length });
-    });
-  }
-}
-
-@Module({ controllers: [UploadStubController], providers: [MultipartParser] })
-class UploadStubModule {}
 
 type RequestBody = NonNullable<RequestInit['body']>;
 
@@ -50,7 +19,6 @@ describe('media types: JSON routes take JSON only (415), form routes opt in', ()
     t = await createTestApp({
       workers: false,
       env: { TRUSTED_PROXY_IPS: '127.0.0.1' },
-      extraModules: [UploadStubModule],
     });
     instructor = await createActor(t, 'instructor', 'media');
   });
@@ -128,10 +96,19 @@ describe('media types: JSON routes take JSON only (415), form routes opt in', ()
       '/auth/token': ['application/x-www-form-urlencoded'],
       '/files/upload': ['multipart/form-data'],
     });
-    const ok = await post('/files/upload', multipart({ file: 'bytes' }));
+    // The real route (libs/files) with its multipart parser.
+    const png = Buffer.from(
+      '89504e470d0a1a0a0000000d4948445200000001000000010806000000' +
+        '1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082',
+      'hex',
+    );
+    const data = new FormData();
+    data.append('file', new Blob([png], { type: 'image/png' }), 'a.png');
+    const auth = { authorization: `Bearer ${instructor.token}` };
+    const ok = await post('/files/upload', data, auth);
     expect(ok.status).toBe(201);
-    expect(await ok.json()).toEqual({ received: true });
-    const body = await expect415(await post('/files/upload', form({ file: 'bytes' })));
+    expect(await ok.json()).toMatchObject({ original_filename: 'a.png', file_type: 'image' });
+    const body = await expect415(await post('/files/upload', form({ file: 'bytes' }), auth));
     expect(body.detail).toContain('multipart/form-data');
     // The parser exists, yet a JSON route refuses multipart.
     await expect415(

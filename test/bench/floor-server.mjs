@@ -7,6 +7,12 @@
 // identical bodies before measuring.
 //
 //   DATABASE_URL=postgres://... PORT=18111 node test/bench/floor-server.mjs
+import { randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream, mkdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import multipart from '@fastify/multipart';
 import Fastify from 'fastify';
 import pg from 'pg';
 
@@ -143,6 +149,43 @@ app.get('/api/v1/courses/slug/:slug', (request, reply) => one(reply, 'slug', req
 app.get('/api/v1/courses/:id', (request, reply) => {
   if (!UUID.test(request.params.id)) return problem(reply, 422, 'validation_failed', 'id must be a UUID');
   return one(reply, 'id', request.params.id);
+});
+
+// ---- files: the floor for the upload/download scenarios ------------------------------------------
+// Bare @fastify/multipart piping the part to disk, and a file streamed back with a single-range
+// Range header honoured: what any Node server does at least, with no validation, hashing or database.
+const FILES_DIR = process.env.FLOOR_FILES_DIR ?? join(tmpdir(), `lms-floor-files-${process.pid}`);
+mkdirSync(FILES_DIR, { recursive: true });
+await app.register(multipart, { limits: { fileSize: Number.MAX_SAFE_INTEGER, files: 1 } });
+
+app.post('/files/upload', async (request, reply) => {
+  const part = await request.file();
+  if (!part) return problem(reply, 400, 'bad_request', 'no file');
+  const id = randomUUID();
+  await pipeline(part.file, createWriteStream(join(FILES_DIR, id)));
+  return reply.code(201).send({ id, file_size: statSync(join(FILES_DIR, id)).size });
+});
+
+app.get('/files/:id', (request, reply) => {
+  if (!UUID.test(request.params.id)) return problem(reply, 422, 'validation_failed', 'id must be a UUID');
+  const path = join(FILES_DIR, request.params.id);
+  let size;
+  try {
+    size = statSync(path).size;
+  } catch {
+    return problem(reply, 404, 'not_found', 'File not found');
+  }
+  const m = /^bytes=(\d*)-(\d*)$/.exec(request.headers.range ?? '');
+  reply.header('accept-ranges', 'bytes').type('application/octet-stream');
+  if (!m || (m[1] === '' && m[2] === '')) return reply.header('content-length', size).send(createReadStream(path));
+  const start = m[1] === '' ? Math.max(0, size - Number(m[2])) : Number(m[1]);
+  const end = m[1] === '' || m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+  if (start > end || start >= size) return reply.code(416).header('content-range', `bytes */${size}`).send();
+  return reply
+    .code(206)
+    .header('content-range', `bytes ${start}-${end}/${size}`)
+    .header('content-length', end - start + 1)
+    .send(createReadStream(path, { start, end }));
 });
 
 let closing = false;

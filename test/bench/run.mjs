@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { BENCH_DIR, BENCH_EMAIL_DOMAIN, ROOT, log, openDatabase, readSeedInfo, tableExists } from './lib.mjs';
 import { PgCpuMeter, hasWrk, processCpuMicros, runLoad, wrkVersion } from './load.mjs';
+import { filesScenario } from './files.mjs';
 import { summarizeProfile } from './profile.mjs';
 
 const ALL_SCENARIOS = [
@@ -33,6 +34,7 @@ const ALL_SCENARIOS = [
   'login',
   'journey',
   'rate-limit',
+  'files',
 ];
 
 const TARGETS = {
@@ -447,6 +449,9 @@ async function main() {
         RATE_LIMIT_REQUESTS_PER_MINUTE: UNREACHABLE_LIMIT,
         AUTH_RATE_LIMIT_REQUESTS_PER_MINUTE: UNREACHABLE_LIMIT,
         FILE_UPLOAD_RATE_LIMIT_REQUESTS_PER_HOUR: UNREACHABLE_LIMIT,
+        // The files scenario uploads a 1 GB file; no quota.
+        MAX_UPLOAD_MB: '1100',
+        USER_STORAGE_QUOTA_MB: '0',
         LOG_LEVEL: opts.logLevel,
         PORT: String(opts.apiPort),
         HOST: '127.0.0.1',
@@ -496,7 +501,7 @@ async function main() {
 
     // ---- phase 1: the API with its cache off (every request reaches PostgreSQL) vs the floor ----
     let tokens = new Map();
-    const needsTokens = ['auth', 'my-courses', 'progress', 'quiz', 'journey', 'rate-limit'].some(want);
+    const needsTokens = ['auth', 'my-courses', 'progress', 'quiz', 'journey', 'rate-limit', 'files'].some(want);
     const phase1 = ['list', 'by-id', 'by-slug'].some(want);
     const nocache = apiServer(false);
     if (phase1 || needsTokens) {
@@ -552,9 +557,17 @@ async function main() {
 
     // ---- phase 2: the API as configured for production (cache on) ----
     const api = apiServer(true);
-    const phase2 = ['cached-list', 'auth', 'my-courses', 'progress', 'quiz', 'login', 'journey', 'rate-limit'].some(
-      want,
-    );
+    const phase2 = [
+      'cached-list',
+      'auth',
+      'my-courses',
+      'progress',
+      'quiz',
+      'login',
+      'journey',
+      'rate-limit',
+      'files',
+    ].some(want);
     if (phase2) {
       servers.push(api);
       log('starting the API (cache on)');
@@ -690,6 +703,18 @@ async function main() {
           );
         }
         await norl.stop();
+      }
+      if (want('files')) {
+        await filesScenario({
+          api,
+          floor,
+          token: tokenOf(fx.students[0].email),
+          workDir,
+          rounds: opts.rounds,
+          add,
+          results,
+          target,
+        });
       }
       await api.stop();
     }

@@ -21,6 +21,7 @@ import { CoursesHttpModule, CoursesModule } from '#courses';
 import { EnrollmentsHttpModule, EnrollmentsModule } from '#enrollments';
 import { NotificationsModule } from '#notifications';
 import { QuizzesModule, QuizzesHttpModule } from '#quizzes';
+import { FilesModule } from '#files';
 
 export interface ApiModuleOptions {
   config: AppConfig;
@@ -63,6 +64,7 @@ export class ApiModule {
         CoursesHttpModule,
         EnrollmentsHttpModule,
         QuizzesHttpModule,
+        FilesModule.forRoot({ workers: opts.workers, http: true }),
         ...(opts.extraModules ?? []),
       ],
     };

@@ -16,6 +16,7 @@ import { CoursesModule } from '#courses';
 import { EnrollmentsModule } from '#enrollments';
 import { NotificationsModule } from '#notifications';
 import { QuizzesModule } from '#quizzes';
+import { FilesModule } from '#files';
 
 export interface WorkerModuleOptions {
   config: AppConfig;
@@ -44,6 +45,7 @@ export class WorkerModule {
         CoursesModule,
         EnrollmentsModule.forRoot({ workers: true }),
         QuizzesModule.forRoot({ workers: true }),
+        FilesModule.forRoot({ workers: true }),
       ],
     };
   }

@@ -62,6 +62,8 @@ export {
   type SendEmailPayload,
   type IssueCertificatePayload,
   type ExpireQuizAttemptsPayload,
+  type DeleteFileObjectPayload,
+  type SweepOrphanFilesPayload,
 } from './queue/queue.definitions.js';
 export { JobHandler, type JobHandlerFn } from './queue/job-handler.decorator.js';
 export { JobHandlerRegistry, buildHandlerMap, type DiscoveredJobHandler } from './queue/job-handler.registry.js';
@@ -135,6 +137,7 @@ export {
   type BeginResult,
 } from './idempotency/idempotency.service.js';
 export { IdempotencyInterceptor } from './idempotency/idempotency.interceptor.js';
+export { handlerFingerprint, IdempotentReplay, type HandlerFingerprint } from './idempotency/handler-fingerprint.js';
 export { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER } from './idempotency/idempotency.constants.js';
 export { uuidParam, PROBLEM_SCHEMA_REF } from './http/params.js';
 export { runSql, pgError, isUniqueViolation, type SqlResult } from './database/sql.js';

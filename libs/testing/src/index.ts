@@ -13,4 +13,5 @@ export { startTestSmtpServer, type ReceivedMail, type TestSmtpServer } from './s
 export { createActor, TEST_PASSWORD, type TestActor } from './actors.js';
 export { ManualClock } from './manual-clock.js';
 export { captureLogLines } from './log-capture.js';
+export { startAzurite, AZURITE_ACCOUNT_KEY, AZURITE_ACCOUNT_NAME, type TestAzurite } from './azurite.js';
 export { freePort } from './free-port.js';

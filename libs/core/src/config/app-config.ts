@@ -244,6 +244,10 @@ export class AppConfig {
   /** "azure" falls back to "local" outside production when Azure is not configured. */
   @EnvString() @IsIn(['local', 'azure']) FILE_STORAGE_PROVIDER: 'local' | 'azure' = 'azure';
   @EnvNumber() @IsInt() @Min(1) @Max(604800) FILE_DOWNLOAD_URL_EXPIRE_SECONDS = 900;
+  /** Bytes a user may keep in uploads, in MiB (ours; 0 = unlimited). Over it an upload is 413 quota_exceeded. */
+  @EnvNumber() @IsInt() @Min(0) USER_STORAGE_QUOTA_MB = 1024;
+  /** Seconds between orphan sweeps (stored objects older than an hour that no file row references; ours). */
+  @EnvNumber() @IsInt() @Min(10) @Max(86400) FILE_ORPHAN_SWEEP_SECONDS = 3600;
 
   // ── Derived ─────────────────────────────────────────────────────────────
   get isProduction(): boolean {

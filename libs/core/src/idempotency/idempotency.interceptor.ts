@@ -14,13 +14,28 @@ import type { AuthUser } from '../auth/auth.decorators.js';
 import { isJsonBody } from '../http/envelope.js';
 import { ProblemException } from '../http/problem.js';
 import { requestPath } from '../http/problem.filter.js';
-import { IDEMPOTENT_KEY, IDEMPOTENT_REPLAYED_HEADER } from './idempotency.constants.js';
+import { IDEMPOTENT_FINGERPRINT_KEY, IDEMPOTENT_KEY, IDEMPOTENT_REPLAYED_HEADER } from './idempotency.constants.js';
+import {
+  attachHandlerFingerprint,
+  idempotencyKeyReused,
+  IdempotentReplay,
+  RequestFingerprint,
+} from './handler-fingerprint.js';
 import {
   IdempotencyService,
   isValidIdempotencyKey,
   requestHash,
   type IdempotencyTarget,
 } from './idempotency.service.js';
+
+const inProgress = (): ProblemException =>
+  new ProblemException(
+    409,
+    'idempotency_in_progress',
+    'A request with this Idempotency-Key is still being processed',
+    {},
+    { headers: { 'Retry-After': '1' } },
+  );
 
 const ROUTE_MAX_LENGTH = 255;
 
@@ -72,6 +87,16 @@ export function idempotencyHash(request: Pick<FastifyRequest, 'body' | 'params' 
  *   idempotency_in_progress.
  *
  * Keys are scoped per caller (user id or "anon") and per route.
+ *
+ * Streamed bodies (`@Idempotent({ fingerprint: 'handler' })`, e.g. multipart uploads) cannot be
+ * hashed before the handler runs. The key is then reserved first (a concurrent request with the
+ * same key gets 409 at once, before its body is read), and the handler reads the body and calls
+ * handlerFingerprint(request).settle(fingerprint) before it commits anything:
+ * - the key was free → the handler goes on; its 2xx JSON response is stored under that fingerprint;
+ * - the key holds a response with the same fingerprint → settle throws IdempotentReplay, the
+ *   handler undoes its work (deletes what it stored) and the stored response is sent again;
+ * - another fingerprint → settle throws 422 idempotency_key_reused (the handler undoes its work).
+ * A handler that returns without calling settle() has its key released, not stored.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
@@ -97,18 +122,16 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const target = idempotencyTarget(request);
     if (!target) return next.handle();
 
+    if (this.reflector.get<string | undefined>(IDEMPOTENT_FINGERPRINT_KEY, context.getHandler()) === 'handler') {
+      return this.interceptStreamed(service, target, request, reply, next);
+    }
+
     const begun = await service.begin(target, idempotencyHash(request));
     switch (begun.kind) {
       case 'mismatch':
-        throw new ProblemException(422, 'idempotency_key_reused', 'Idempotency-Key was used with a different request');
+        throw idempotencyKeyReused();
       case 'in_progress':
-        throw new ProblemException(
-          409,
-          'idempotency_in_progress',
-          'A request with this Idempotency-Key is still being processed',
-          {},
-          { headers: { 'Retry-After': '1' } },
-        );
+        throw inProgress();
       case 'replay':
         void reply.status(begun.statusCode).header(IDEMPOTENT_REPLAYED_HEADER, 'true');
         return of(begun.body === null ? undefined : begun.body);
@@ -143,6 +166,62 @@ export class IdempotencyInterceptor implements NestInterceptor {
         settled ? throwError(() => err) : from(release()).pipe(mergeMap(() => throwError(() => err))),
       ),
       // Completed without a value or unsubscribed (client gone): do not leave the key "running".
+      finalize(() => {
+        if (!settled) void release();
+      }),
+    );
+  }
+
+  /** The `fingerprint: 'handler'` flow (see the class comment). */
+  private async interceptStreamed(
+    service: IdempotencyService,
+    target: IdempotencyTarget,
+    request: FastifyRequest,
+    reply: FastifyReply,
+    next: CallHandler,
+  ): Promise<Observable<unknown>> {
+    const reserved = await service.reserve(target);
+    if (reserved.kind === 'in_progress') throw inProgress();
+    const fingerprint = new RequestFingerprint(reserved.kind === 'completed' ? reserved : undefined);
+    attachHandlerFingerprint(request, fingerprint);
+
+    // A request that found a completed key owns nothing: there is nothing to store or release.
+    let settled = reserved.kind === 'completed';
+    const release = async (): Promise<void> => {
+      settled = true;
+      await service.release(target).catch((err: unknown) => this.logError('release', err));
+    };
+    return next.handle().pipe(
+      mergeMap(async (body: unknown) => {
+        if (settled) return body;
+        const status = reply.statusCode;
+        const hash = fingerprint.fingerprint;
+        const storable =
+          hash !== undefined &&
+          status >= 200 &&
+          status < 300 &&
+          (body === undefined || body === null || isJsonBody(body));
+        if (!storable) {
+          if (hash === undefined) this.logger.warn(`${target.route} returned without giving its fingerprint`);
+          await release();
+          return body;
+        }
+        settled = true;
+        try {
+          await service.complete(target, status, body, hash);
+        } catch (err) {
+          this.logError('store', err);
+          await release();
+        }
+        return body;
+      }),
+      catchError((err: unknown) => {
+        if (err instanceof IdempotentReplay) {
+          void reply.status(err.statusCode).header(IDEMPOTENT_REPLAYED_HEADER, 'true');
+          return of(err.body === null ? undefined : err.body);
+        }
+        return settled ? throwError(() => err) : from(release()).pipe(mergeMap(() => throwError(() => err)));
+      }),
       finalize(() => {
         if (!settled) void release();
       }),

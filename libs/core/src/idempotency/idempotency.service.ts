@@ -3,6 +3,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy }
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { IdempotencyKey } from './idempotency-key.entity.js';
+import { DEFERRED_REQUEST_HASH } from './idempotency.constants.js';
 
 /** How long a stored response is replayed. */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
@@ -66,6 +67,14 @@ export type BeginResult =
   /** The first request with this key is still running. */
   | { kind: 'in_progress' };
 
+export type ReserveResult =
+  /** This request owns the key: run the handler; it gives the fingerprint, then complete() or release(). */
+  | { kind: 'started' }
+  /** A finished request holds the key: the handler's fingerprint decides between replay and 422. */
+  | { kind: 'completed'; requestHash: string; statusCode: number; body: unknown }
+  /** The first request with this key is still running. */
+  | { kind: 'in_progress' };
+
 interface ClaimedRow {
   claimed: boolean;
   request_hash: string;
@@ -109,6 +118,38 @@ export class IdempotencyService implements OnApplicationBootstrap, OnModuleDestr
   }
 
   async begin(target: IdempotencyTarget, hash: string, ttlSeconds = IDEMPOTENCY_TTL_SECONDS): Promise<BeginResult> {
+    const row = await this.claim(target, hash, ttlSeconds);
+    if (row === 'started') return { kind: 'started' };
+    if (row === undefined) return { kind: 'in_progress' };
+    if (row.request_hash !== hash) return { kind: 'mismatch' };
+    if (row.status_code === null) return { kind: 'in_progress' };
+    return { kind: 'replay', statusCode: row.status_code, body: row.response_body };
+  }
+
+  /**
+   * For routes whose fingerprint the handler computes (streamed bodies): claims the key before the
+   * body is read (request_hash DEFERRED_REQUEST_HASH until complete() stores the real one). A key
+   * still running is in_progress whatever the body; a completed one is returned with its hash, for
+   * the handler's fingerprint to be compared with.
+   */
+  async reserve(target: IdempotencyTarget, ttlSeconds = IDEMPOTENCY_TTL_SECONDS): Promise<ReserveResult> {
+    const row = await this.claim(target, DEFERRED_REQUEST_HASH, ttlSeconds);
+    if (row === 'started') return { kind: 'started' };
+    if (row === undefined || row.status_code === null) return { kind: 'in_progress' };
+    return {
+      kind: 'completed',
+      requestHash: row.request_hash,
+      statusCode: row.status_code,
+      body: row.response_body,
+    };
+  }
+
+  /** 'started' when this request claimed the key, the live row otherwise (undefined: it kept vanishing). */
+  private async claim(
+    target: IdempotencyTarget,
+    hash: string,
+    ttlSeconds: number,
+  ): Promise<'started' | ClaimedRow | undefined> {
     // A row deleted between the INSERT and the SELECT (a failed first request) is claimed on the next try.
     for (let attempt = 0; attempt < 5; attempt++) {
       const rows = (await this.table.query(
@@ -122,7 +163,7 @@ export class IdempotencyService implements OnApplicationBootstrap, OnModuleDestr
          RETURNING true AS claimed, request_hash, status_code, response_body`,
         [target.scope, target.route, target.key, hash, ttlSeconds, IDEMPOTENCY_LOCK_TIMEOUT_SECONDS],
       )) as ClaimedRow[];
-      if (rows.length > 0) return { kind: 'started' };
+      if (rows.length > 0) return 'started';
 
       const existing = (await this.table.query(
         `SELECT false AS claimed, request_hash, status_code, response_body
@@ -130,23 +171,22 @@ export class IdempotencyService implements OnApplicationBootstrap, OnModuleDestr
           WHERE scope = $1 AND route = $2 AND key = $3 AND expires_at > now()`,
         [target.scope, target.route, target.key],
       )) as ClaimedRow[];
-      const row = existing[0];
-      if (!row) continue;
-      if (row.request_hash !== hash) return { kind: 'mismatch' };
-      if (row.status_code === null) return { kind: 'in_progress' };
-      return { kind: 'replay', statusCode: row.status_code, body: row.response_body };
+      if (existing[0]) return existing[0];
     }
     // Keeps being deleted under us: as good as a concurrent first request.
-    return { kind: 'in_progress' };
+    return undefined;
   }
 
-  /** Stores the response of the request that claimed the key (2xx JSON only; see the interceptor). */
-  async complete(target: IdempotencyTarget, statusCode: number, body: unknown): Promise<void> {
+  /**
+   * Stores the response of the request that claimed the key (2xx JSON only; see the interceptor),
+   * with the request's fingerprint when it was only known once the handler had run (reserve()).
+   */
+  async complete(target: IdempotencyTarget, statusCode: number, body: unknown, requestHash?: string): Promise<void> {
     const json = body === undefined || body === null ? null : JSON.stringify(body);
     await this.table.query(
-      `UPDATE idempotency_keys SET status_code = $4, response_body = $5::jsonb
+      `UPDATE idempotency_keys SET status_code = $4, response_body = $5::jsonb, request_hash = coalesce($6, request_hash)
         WHERE scope = $1 AND route = $2 AND key = $3 AND status_code IS NULL`,
-      [target.scope, target.route, target.key, statusCode, json],
+      [target.scope, target.route, target.key, statusCode, json, requestHash ?? null],
     );
   }
 

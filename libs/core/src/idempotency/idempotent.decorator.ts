@@ -1,6 +1,6 @@
 import { applyDecorators, SetMetadata, UseInterceptors } from '@nestjs/common';
 import { ApiHeader } from '@nestjs/swagger';
-import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_KEY } from './idempotency.constants.js';
+import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_FINGERPRINT_KEY, IDEMPOTENT_KEY } from './idempotency.constants.js';
 import { IdempotencyInterceptor } from './idempotency.interceptor.js';
 
 export { IDEMPOTENT_KEY } from './idempotency.constants.js';
@@ -10,10 +10,20 @@ export { IDEMPOTENT_KEY } from './idempotency.constants.js';
  * body gets the stored response (`Idempotent-Replayed: true`), the same key with another body 422.
  * Attaches IdempotencyInterceptor to the route (inside the global envelope interceptor); the app
  * must import IdempotencyModule (without it the header is ignored and a warning is logged).
+ *
+ * `fingerprint: 'handler'` is for streamed bodies (multipart uploads) that cannot be hashed before
+ * the handler runs: the key is reserved first and the handler gives the fingerprint through
+ * handlerFingerprint(request) once it has read the body (see IdempotencyInterceptor).
  */
-export const Idempotent = (): MethodDecorator =>
+export interface IdempotentOptions {
+  /** 'body' (default): the JSON body, params and query; 'handler': computed by the handler. */
+  fingerprint?: 'body' | 'handler';
+}
+
+export const Idempotent = (options: IdempotentOptions = {}): MethodDecorator =>
   applyDecorators(
     SetMetadata(IDEMPOTENT_KEY, true),
+    SetMetadata(IDEMPOTENT_FINGERPRINT_KEY, options.fingerprint ?? 'body'),
     UseInterceptors(IdempotencyInterceptor),
     ApiHeader({
       name: IDEMPOTENCY_KEY_HEADER,

@@ -1,4 +1,5 @@
 import type {
+  DeleteFileObjectPayload,
   IssueCertificatePayload,
   JobName,
   JobPayload,
@@ -72,6 +73,8 @@ export interface OutboxEventPayloads {
   'enrollment.completed': IssueCertificatePayload;
   'quiz.submitted': QuizSubmittedEvent;
   'quiz.graded': QuizGradedEvent;
+  /** A file row was deleted; its bytes are removed by files / delete-file-object. */
+  'file.deleted': DeleteFileObjectPayload;
 }
 
 export type OutboxEventType = keyof OutboxEventPayloads;
@@ -93,6 +96,7 @@ export const OUTBOX_ROUTES: { readonly [E in OutboxEventType]: ReadonlyArray<Out
   'enrollment.completed': [{ queue: 'certificates', jobName: 'issue-certificate' }],
   'quiz.submitted': [],
   'quiz.graded': [],
+  'file.deleted': [{ queue: 'files', jobName: 'delete-file-object' }],
 };
 
 export interface RoutedJob {

@@ -100,6 +100,14 @@ class AccountEmailHandler {
   async handle(): Promise<void> {}
 }
 
+@Injectable()
+class FileJobsHandler {
+  @JobHandler('files', 'delete-file-object')
+  async deleteObject(): Promise<void> {}
+  @JobHandler('files', 'sweep-orphan-files')
+  async sweep(): Promise<void> {}
+}
+
 describe('JobHandlerRegistry (Nest discovery)', () => {
   const build = async (providers: Array<new (...args: never[]) => object>) => {
     const moduleRef = await Test.createTestingModule({
@@ -134,6 +142,7 @@ describe('JobHandlerRegistry (Nest discovery)', () => {
       IssueCertificateHandler,
       ExpireQuizAttemptsHandler,
       AccountEmailHandler,
+      FileJobsHandler,
     ]);
     const registry = moduleRef.get(JobHandlerRegistry);
     const job = { name: 'send-email', data: { to: 'a@b.c', subject: 's', text: 't' } } as Job;

@@ -46,8 +46,9 @@ export class JobProducer implements QueueDepthSource, OnModuleInit, OnApplicatio
     @Inject(getQueueToken('progress')) progress: Queue,
     @Inject(getQueueToken('certificates')) certificates: Queue,
     @Inject(getQueueToken('webhooks')) webhooks: Queue,
+    @Inject(getQueueToken('files')) files: Queue,
   ) {
-    const byName: Record<QueueName, Queue> = { emails, progress, certificates, webhooks };
+    const byName: Record<QueueName, Queue> = { emails, progress, certificates, webhooks, files };
     this.queues = new Map(QUEUE_NAMES.map((q) => [q, byName[q]]));
   }
 

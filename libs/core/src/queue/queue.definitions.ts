@@ -42,12 +42,27 @@ export interface IssueCertificatePayload {
 /** Payload of `progress` / `expire-quiz-attempts` (a scheduled sweep; it carries nothing). */
 export type ExpireQuizAttemptsPayload = Record<string, never>;
 
+/**
+ * Payload of `files` / `delete-file-object` (the file.deleted event's data): removes the bytes of a
+ * deleted file row; idempotent (an absent object is fine).
+ */
+export interface DeleteFileObjectPayload {
+  file_id: string;
+  owner_id: string;
+  storage_key: string;
+  deleted_at: string;
+}
+
+/** Payload of `files` / `sweep-orphan-files` (a scheduled sweep; it carries nothing). */
+export type SweepOrphanFilesPayload = Record<string, never>;
+
 /** Queue → job name → payload. Queues without jobs yet map to an empty object type. */
 export interface JobPayloads {
   emails: { 'send-email': SendEmailPayload; 'send-account-email': SendAccountEmailPayload };
   progress: { 'expire-quiz-attempts': ExpireQuizAttemptsPayload };
   certificates: { 'issue-certificate': IssueCertificatePayload };
   webhooks: Record<never, never>;
+  files: { 'delete-file-object': DeleteFileObjectPayload; 'sweep-orphan-files': SweepOrphanFilesPayload };
 }
 
 export type QueueName = keyof JobPayloads;
@@ -60,6 +75,7 @@ export const QUEUE_JOBS = {
   progress: ['expire-quiz-attempts'],
   certificates: ['issue-certificate'],
   webhooks: [],
+  files: ['delete-file-object', 'sweep-orphan-files'],
 } as const satisfies { readonly [Q in QueueName]: readonly JobName<Q>[] };
 
 // Compile-time: QUEUE_JOBS lists every job name of JobPayloads (satisfies above checks the reverse).

@@ -1,0 +1,103 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import {
+  AppConfig,
+  Clock,
+  JobHandler,
+  JobProducer,
+  runSql,
+  type DeleteFileObjectPayload,
+  type SweepOrphanFilesPayload,
+} from '#core';
+import { FILE_STORAGE, type FileStorage } from './storage/file-storage.js';
+
+/** The BullMQ job scheduler id of the orphan sweep (every replica upserts the same one). */
+export const ORPHAN_SWEEP_SCHEDULER_ID = 'sweep-orphan-files';
+/** Objects younger than this are never swept: an upload may still be writing its row. */
+export const ORPHAN_MIN_AGE_MS = 60 * 60 * 1000;
+/** Keys listed (and looked up in the files table) per page of the sweep. */
+export const ORPHAN_SWEEP_PAGE_SIZE = 1000;
+
+/**
+ * The files queue: delete-file-object (from the file.deleted outbox event; idempotent, retried with
+ * backoff while storage is unavailable, so a deletion is delayed, never lost) and the scheduled
+ * orphan sweep (objects older than an hour that no files row references: uploads whose process died
+ * between put and insert, or whose clean-up failed).
+ */
+@Injectable()
+export class FileJobsHandler implements OnApplicationBootstrap {
+  private readonly logger = new Logger(FileJobsHandler.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(FILE_STORAGE) private readonly storage: FileStorage,
+    @Inject(JobProducer) private readonly producer: JobProducer,
+    @Inject(AppConfig) private readonly config: AppConfig,
+    @Inject(Clock) private readonly clock: Clock,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    // Not awaited: a broker that is down must not block start-up (as the quiz expiry sweep).
+    this.producer
+      .queue('files')
+      .upsertJobScheduler(
+        ORPHAN_SWEEP_SCHEDULER_ID,
+        { every: this.config.FILE_ORPHAN_SWEEP_SECONDS * 1000 },
+        {
+          name: 'sweep-orphan-files',
+          data: {} satisfies SweepOrphanFilesPayload,
+          opts: { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } },
+        },
+      )
+      .catch((err: unknown) =>
+        this.logger.warn(
+          `could not schedule the orphan file sweep: ${err instanceof Error ? err.message : String(err)}`,
+        ),
+      );
+  }
+
+  @JobHandler('files', 'delete-file-object')
+  async deleteObject(payload: DeleteFileObjectPayload): Promise<{ deleted: string | null }> {
+    // A row with this key again (never: keys carry a fresh uuid) would mean the bytes are in use.
+    const { rows } = await runSql(this.dataSource.manager, 'SELECT 1 FROM files WHERE storage_key = $1', [
+      payload.storage_key,
+    ]);
+    if (rows.length > 0) return { deleted: null };
+    await this.storage.delete(payload.storage_key);
+    return { deleted: payload.storage_key };
+  }
+
+  @JobHandler('files', 'sweep-orphan-files')
+  async sweep(_payload: SweepOrphanFilesPayload): Promise<{ deleted: number }> {
+    return { deleted: await this.sweepOrphans() };
+  }
+
+  /**
+   * Deletes stored objects older than ORPHAN_MIN_AGE_MS that no row references, walking the whole
+   * store page by page (referenced objects do not stop it); returns how many.
+   */
+  async sweepOrphans(now: Date = this.clock.now(), pageSize = ORPHAN_SWEEP_PAGE_SIZE): Promise<number> {
+    const cutoff = new Date(now.getTime() - ORPHAN_MIN_AGE_MS);
+    let cursor: string | undefined;
+    let deleted = 0;
+    do {
+      const page = await this.storage.listOlderThan(cutoff, pageSize, cursor);
+      cursor = page.cursor;
+      if (page.keys.length === 0) continue;
+      const { rows } = await runSql<{ storage_key: string }>(
+        this.dataSource.manager,
+        'SELECT storage_key FROM files WHERE storage_key = ANY($1::text[])',
+        [page.keys],
+      );
+      const referenced = new Set(rows.map((r) => r.storage_key));
+      for (const key of page.keys) {
+        if (referenced.has(key)) continue;
+        await this.storage.delete(key);
+        deleted += 1;
+      }
+    } while (cursor !== undefined);
+    if (deleted > 0) this.logger.log(`deleted ${deleted} orphaned stored object(s)`);
+    return deleted;
+  }
+}

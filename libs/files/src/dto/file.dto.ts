@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
-import { MAX_PAGE, MAX_PAGE_SIZE, MaxCodePoints, QueryFilter } from '#core';
+import { MAX_PAGE_SIZE, MaxCodePoints, PaginationQueryDto, QueryFilter } from '#core';
 import { FILE_TYPES, type FileType } from '../file.entity.js';
 
 /** Shortest and longest lifetime of a signed download URL (seconds). */
@@ -33,7 +33,8 @@ export class FileListResponseDto {
   @ApiProperty({ description: 'All matching files (every page)' }) total!: number;
 }
 
-export class MyFilesQueryDto {
+/** my-files: the shared page/page_size rules, with the reference's default page size (the maximum). */
+export class MyFilesQueryDto extends PaginationQueryDto {
   @ApiPropertyOptional({ description: 'Exact file type (video, image, document, other); blank = all' })
   @QueryFilter()
   @IsOptional()
@@ -41,19 +42,8 @@ export class MyFilesQueryDto {
   @MaxCodePoints(20)
   file_type?: string;
 
-  @ApiPropertyOptional({ type: Number, minimum: 1, maximum: MAX_PAGE, default: 1 })
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE)
-  page: number = 1;
-
   @ApiPropertyOptional({ type: Number, minimum: 1, maximum: MAX_PAGE_SIZE, default: MY_FILES_PAGE_SIZE })
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE_SIZE)
-  page_size: number = MY_FILES_PAGE_SIZE;
+  override page_size: number = MY_FILES_PAGE_SIZE;
 }
 
 export class SignedUrlQueryDto {

@@ -260,10 +260,4 @@ export async function stopAzurite(): Promise<void> {
   azurite = undefined;
 }
 
-/**
- * The providers the HTTP suites run on. Azure (Azurite) is opt-in with LMS_TEST_AZURE_E2E=true while
- * a known fault is open: after an upload to Azure is aborted mid-stream (storage error, client gone),
- * the next upload in the same process hangs. The storage layer's own suite
- * (libs/files/src/storage/file-storage.int-spec.ts) runs on Azurite always.
- */
-export const PROVIDERS: Provider[] = process.env.LMS_TEST_AZURE_E2E === 'true' ? ['local', 'azure'] : ['local'];
+export const PROVIDERS: Provider[] = ['local', 'azure'];

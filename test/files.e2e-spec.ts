@@ -189,33 +189,28 @@ describe.each(PROVIDERS)('files on %s storage', (provider) => {
       }
     });
 
-    // Local storage only for now: on Azurite this test hangs after the injected insert failure (not yet
-    // diagnosed: see the files issue's closing note); the clean-up path itself is provider-independent.
-    (provider === 'local' ? it : it.skip)(
-      'a database failure after the bytes were written: 500, and the stored object is deleted',
-      async () => {
-        await h.t.db.query(`CREATE FUNCTION fail_file_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+    it('a database failure after the bytes were written: 500, and the stored object is deleted', async () => {
+      await h.t.db.query(`CREATE FUNCTION fail_file_insert() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
           IF NEW.original_filename = 'db-fails.png' THEN RAISE EXCEPTION 'injected insert failure'; END IF;
           RETURN NEW;
         END $$`);
-        await h.t.db.query(
-          'CREATE TRIGGER fail_file_insert BEFORE INSERT ON files FOR EACH ROW EXECUTE FUNCTION fail_file_insert()',
-        );
-        try {
-          const puts = faulty().puts.length;
-          await refused({ name: 'db-fails.png', bytes: pngOfSize(200 * 1024) }, 500, 'internal_error');
-          // The bytes had been written (the put completed) before the insert failed.
-          const written = faulty().puts.slice(puts);
-          expect(written).toHaveLength(1);
-          expect(written[0]).toMatch(KEY);
-          expect(await faulty().exists(written[0] ?? '')).toBe(false);
-        } finally {
-          await h.t.db.query('DROP TRIGGER fail_file_insert ON files');
-          await h.t.db.query('DROP FUNCTION fail_file_insert()');
-        }
-      },
-    );
+      await h.t.db.query(
+        'CREATE TRIGGER fail_file_insert BEFORE INSERT ON files FOR EACH ROW EXECUTE FUNCTION fail_file_insert()',
+      );
+      try {
+        const puts = faulty().puts.length;
+        await refused({ name: 'db-fails.png', bytes: pngOfSize(200 * 1024) }, 500, 'internal_error');
+        // The bytes had been written (the put completed) before the insert failed.
+        const written = faulty().puts.slice(puts);
+        expect(written).toHaveLength(1);
+        expect(written[0]).toMatch(KEY);
+        expect(await faulty().exists(written[0] ?? '')).toBe(false);
+      } finally {
+        await h.t.db.query('DROP TRIGGER fail_file_insert ON files');
+        await h.t.db.query('DROP FUNCTION fail_file_insert()');
+      }
+    });
 
     it('a client that disconnects mid-upload', async () => {
       const [rows, keys] = [await h.rowCount(), await h.storedKeys()];

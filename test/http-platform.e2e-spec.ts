@@ -212,6 +212,61 @@ describe('HTTP platform (envelope off)', () => {
     await expectProblem(res, 415, 'unsupported_media_type');
   });
 
+  it('closes the connection after an answer sent before the request body was read (no keep-alive deadlock)', async () => {
+    const url = new URL(t.baseUrl);
+    /** Sends the headers announcing `length` bytes and only `sent` of them; resolves with the answer's Connection header. */
+    const partial = (path: string, contentType: string, length: number, sent: number) =>
+      new Promise<{ status: number; connection: string | undefined }>((resolve, reject) => {
+        const req = httpRequest(
+          {
+            host: url.hostname,
+            port: url.port,
+            path,
+            method: 'POST',
+            headers: { 'content-type': contentType, 'content-length': String(length), connection: 'keep-alive' },
+          },
+          (res) => {
+            res.resume();
+            resolve({ status: res.statusCode ?? 0, connection: res.headers.connection });
+            req.destroy();
+          },
+        );
+        req.on('error', reject);
+        req.write('x'.repeat(sent));
+      });
+    // Refused before the body is read (415): the rest of the body is never read, so the server closes.
+    expect(await partial(`${P}/things`, 'text/plain', 1_000_000, 1000)).toEqual({ status: 415, connection: 'close' });
+    // A body read to its end, and a request without one, keep the connection.
+    const whole = await new Promise<string | undefined>((resolve, reject) => {
+      const body = JSON.stringify({ name: 'n', email: 'a@b.co' });
+      const req = httpRequest(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: `${P}/things`,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.headers.connection));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+    expect(whole).not.toBe('close');
+    const get = await new Promise<string | undefined>((resolve, reject) => {
+      httpRequest({ host: url.hostname, port: url.port, path: '/', method: 'GET' }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.headers.connection));
+      })
+        .on('error', reject)
+        .end();
+    });
+    expect(get).not.toBe('close');
+  });
+
   it('validation: valid body passes, unknown field and bad types → 422 with errors[]', async () => {
     const good = await t.request(`${P}/things`, json({ name: 'n', email: 'a@b.co', address: { city: 'Oslo' } }));
     expect(good.status).toBe(201);

@@ -139,6 +139,10 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger): Fastify
       void reply.header(REQUEST_ID_HEADER, request.id);
       if (securityHeaders) applySecurityHeaders(reply.raw, request.protocol === 'https');
     }
+    // An answer sent before the request body was read to its end (an upload refused or failed while
+    // streaming): close the connection after it. Otherwise the client, still sending the rest of that
+    // body on a keep-alive connection, can wait on it for ever, and its next request with it.
+    if (!request.raw.complete && hasRequestBody(request)) void reply.header('connection', 'close');
     done(null, payload);
   });
 
@@ -160,6 +164,12 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger): Fastify
   });
 
   return adapter;
+}
+
+/** The request announced a body (Content-Length above 0, or chunked). */
+function hasRequestBody(request: FastifyRequest): boolean {
+  const length = request.headers['content-length'];
+  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
 function isCorsPreflight(request: FastifyRequest): boolean {

@@ -138,38 +138,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       case 'started':
         break;
     }
-
-    let settled = false;
-    const release = async (): Promise<void> => {
-      settled = true;
-      await service.release(target).catch((err: unknown) => this.logError('release', err));
-    };
-    return next.handle().pipe(
-      mergeMap(async (body: unknown) => {
-        if (settled) return body;
-        const status = reply.statusCode;
-        const storable = status >= 200 && status < 300 && (body === undefined || body === null || isJsonBody(body));
-        if (!storable) {
-          await release();
-          return body;
-        }
-        settled = true;
-        try {
-          await service.complete(target, status, body);
-        } catch (err) {
-          this.logError('store', err);
-          await release();
-        }
-        return body;
-      }),
-      catchError((err: unknown) =>
-        settled ? throwError(() => err) : from(release()).pipe(mergeMap(() => throwError(() => err))),
-      ),
-      // Completed without a value or unsubscribed (client gone): do not leave the key "running".
-      finalize(() => {
-        if (!settled) void release();
-      }),
-    );
+    return this.runAndStore(service, target, reply, next, { owned: true });
   }
 
   /** The `fingerprint: 'handler'` flow (see the class comment). */
@@ -184,9 +153,36 @@ export class IdempotencyInterceptor implements NestInterceptor {
     if (reserved.kind === 'in_progress') throw inProgress();
     const fingerprint = new RequestFingerprint(reserved.kind === 'completed' ? reserved : undefined);
     attachHandlerFingerprint(request, fingerprint);
-
     // A request that found a completed key owns nothing: there is nothing to store or release.
-    let settled = reserved.kind === 'completed';
+    return this.runAndStore(service, target, reply, next, {
+      owned: reserved.kind !== 'completed',
+      requestHash: () => fingerprint.fingerprint,
+      replay: (err) => {
+        if (!(err instanceof IdempotentReplay)) return undefined;
+        void reply.status(err.statusCode).header(IDEMPOTENT_REPLAYED_HEADER, 'true');
+        return of(err.body === null ? undefined : err.body);
+      },
+    });
+  }
+
+  /**
+   * Runs the handler for a key this request owns (`owned`): a 2xx JSON response is stored (under
+   * `requestHash()` when the handler gives the fingerprint; without one the key is released),
+   * anything else releases the key, as do an error and a handler that completes without a value
+   * or is unsubscribed (client gone). `replay` may turn an error into a response instead.
+   */
+  private runAndStore(
+    service: IdempotencyService,
+    target: IdempotencyTarget,
+    reply: FastifyReply,
+    next: CallHandler,
+    opts: {
+      owned: boolean;
+      requestHash?: () => string | undefined;
+      replay?: (err: unknown) => Observable<unknown> | undefined;
+    },
+  ): Observable<unknown> {
+    let settled = !opts.owned;
     const release = async (): Promise<void> => {
       settled = true;
       await service.release(target).catch((err: unknown) => this.logError('release', err));
@@ -195,20 +191,20 @@ export class IdempotencyInterceptor implements NestInterceptor {
       mergeMap(async (body: unknown) => {
         if (settled) return body;
         const status = reply.statusCode;
-        const hash = fingerprint.fingerprint;
+        const hash = opts.requestHash?.();
+        const hashMissing = opts.requestHash !== undefined && hash === undefined;
         const storable =
-          hash !== undefined &&
-          status >= 200 &&
-          status < 300 &&
-          (body === undefined || body === null || isJsonBody(body));
+          !hashMissing && status >= 200 && status < 300 && (body === undefined || body === null || isJsonBody(body));
         if (!storable) {
-          if (hash === undefined) this.logger.warn(`${target.route} returned without giving its fingerprint`);
+          if (hashMissing) this.logger.warn(`${target.route} returned without giving its fingerprint`);
           await release();
           return body;
         }
         settled = true;
         try {
-          await service.complete(target, status, body, hash);
+          await (hash === undefined
+            ? service.complete(target, status, body)
+            : service.complete(target, status, body, hash));
         } catch (err) {
           this.logError('store', err);
           await release();
@@ -216,10 +212,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
         return body;
       }),
       catchError((err: unknown) => {
-        if (err instanceof IdempotentReplay) {
-          void reply.status(err.statusCode).header(IDEMPOTENT_REPLAYED_HEADER, 'true');
-          return of(err.body === null ? undefined : err.body);
-        }
+        const replayed = opts.replay?.(err);
+        if (replayed) return replayed;
         return settled ? throwError(() => err) : from(release()).pipe(mergeMap(() => throwError(() => err)));
       }),
       finalize(() => {

@@ -1,5 +1,4 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -7,7 +6,7 @@ import type { Logger } from 'pino';
 import { AuthTokensService } from '#auth';
 import { AppConfig, startEmbeddedPostgres } from '#core';
 import { AdminBootstrapService, CREATE_ADMIN_HINT, DEMO_ACCOUNTS, PasswordService, UsersService } from '#users';
-import { createTestApp, testConfig, type TestApp } from '#testing';
+import { createTestApp, freePort, testConfig, type TestApp } from '#testing';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, runCli, USAGE } from '../apps/api/src/cli.js';
 
 const PASSWORD = 'cli-admin-password';
@@ -129,18 +128,6 @@ describe('CLI: create-admin', () => {
     expect(rows).toEqual([{ role: 'admin' }]);
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 describe('CLI help agrees with what the CLI does', () => {
   it('says create-admin works while the API runs, and it does: it uses the running embedded server', async () => {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { isAlive } from '#core';
 import { freePort } from '#testing';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -78,15 +79,6 @@ async function healthy(url: string): Promise<boolean> {
     return (await fetch(url)).ok;
   } catch {
     return false;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -14,6 +14,7 @@ export {
   startEmbeddedPostgres,
   ensureDatabase,
   EmbeddedPostgresLockedError,
+  isAlive,
   type EmbeddedPostgresHandle,
 } from './database/embedded-postgres.js';
 export { resolveDatabase, type ResolvedDatabase } from './database/resolve-database.js';

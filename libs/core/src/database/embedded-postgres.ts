@@ -35,7 +35,8 @@ export class EmbeddedPostgresLockedError extends Error {
 const USER = 'postgres';
 const PASSWORD = 'postgres';
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid exists (EPERM: it does, owned by another user). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

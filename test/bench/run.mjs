@@ -9,7 +9,7 @@
 // and reads each server's CPU time from /proc/<pid>/stat. Results: one table on stdout and
 // test/bench/results/<YYYY-MM-DD>.md (+ .json).
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
@@ -127,6 +127,11 @@ function portFree(port) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const children = new Set();
+
+/** BENCH_API_NODE_ARGS: extra node flags for the API processes (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`, `--trace-gc`). */
+function extraApiNodeArgs() {
+  return (process.env.BENCH_API_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+}
 
 class Server {
   constructor({ name, args, env, port, readyPath, logFile }) {
@@ -427,6 +432,7 @@ async function main() {
 
     const bench = new Bench(opts, monitor, workDir);
     const secret = randomBytes(48).toString('base64url');
+    const signingKey = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     const apiEnv = (cache, rateLimit = true) => {
       const env = { ...process.env };
       for (const k of [
@@ -443,6 +449,8 @@ async function main() {
         ENVIRONMENT: 'production',
         DEBUG: 'false',
         SECRET_KEY: secret,
+        // Production requires a credential signing key (certificates); one per bench run.
+        CERTIFICATE_SIGNING_KEY: signingKey,
         DATABASE_URL: db.url,
         DATA_DIR: join(workDir, 'api-data'),
         FILE_STORAGE_PROVIDER: 'local',
@@ -466,7 +474,7 @@ async function main() {
     const apiServer = (cache, nodeArgs = [], { rateLimit = true } = {}) =>
       new Server({
         name: `${cache ? 'api' : 'api (cache off)'}${rateLimit ? '' : ' (rate limit off)'}`,
-        args: ['--enable-source-maps', ...nodeArgs, 'dist/apps/api/src/main.js'],
+        args: ['--enable-source-maps', ...extraApiNodeArgs(), ...nodeArgs, 'dist/apps/api/src/main.js'],
         env: { ...apiEnv(cache, rateLimit), ...(rateLimit ? {} : { PORT: String(opts.apiPort2) }) },
         port: rateLimit ? opts.apiPort : opts.apiPort2,
         readyPath: '/api/v1/ready',

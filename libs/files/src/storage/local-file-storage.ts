@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { close, createReadStream, fstat, open as openCallback, type Dirent } from 'node:fs';
-import { mkdir, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { close, createReadStream, createWriteStream, fstat, open as openCallback, type Dirent } from 'node:fs';
+import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { dataPath, type AppConfig } from '#core';
@@ -24,17 +24,21 @@ function errorCode(error: unknown): string | undefined {
     : undefined;
 }
 
-/** Writes every chunk to the handle (looping over short writes). */
-function writeAllTo(handle: FileHandle): (chunks: AsyncIterable<Buffer>) => Promise<void> {
-  return async (chunks) => {
-    for await (const chunk of chunks) {
-      let offset = 0;
-      while (offset < chunk.length) {
-        const { bytesWritten } = await handle.write(chunk, offset, chunk.length - offset);
-        offset += bytesWritten;
-      }
-    }
-  };
+/**
+ * Buffered bytes of the temporary file's write stream before it pushes back: queued chunks are written
+ * together (one writev), so the disk write overlaps receiving and hashing the next chunks.
+ */
+const WRITE_HIGH_WATER_MARK = 1024 * 1024;
+
+/**
+ * Bytes per read of a download (fs streams default to 64 KB): fewer reads, chunks and socket writes
+ * per MB sent, for a bounded buffer per response.
+ */
+const READ_HIGH_WATER_MARK = 1024 * 1024;
+
+/** Resolves once the stream has emitted 'close' (its descriptor closed, no write in flight). */
+function closedOf(stream: Writable): Promise<void> {
+  return stream.closed ? Promise.resolve() : new Promise((resolve) => stream.once('close', () => resolve()));
 }
 
 async function fsyncDirectory(path: string): Promise<void> {
@@ -94,12 +98,17 @@ export class LocalFileStorage implements FileStorage {
     let renamed = false;
     try {
       await mkdir(this.tempDir, { recursive: true });
-      const handle: FileHandle = await open(temp, 'wx', 0o640);
+      // The descriptor is opened here (not by the stream), so the temporary file exists before any
+      // failure path can unlink it. The stream owns it from then on: `flush` fsyncs it before it is
+      // closed, and pipeline() settles only after that close (or with the write/fsync/close error).
+      const fd = await openFd(temp, 'wx', 0o640);
+      const out = createWriteStream('', { fd, flush: true, highWaterMark: WRITE_HIGH_WATER_MARK });
       try {
-        await pipeline(source, meter, writeAllTo(handle));
-        await handle.sync();
-      } finally {
-        await handle.close();
+        await pipeline(source, meter, out);
+      } catch (error) {
+        out.destroy();
+        await closedOf(out); // no write still in flight on the descriptor when the temporary file goes
+        throw error;
       }
       await mkdir(dirname(target), { recursive: true });
       await rename(temp, target);
@@ -138,7 +147,12 @@ export class LocalFileStorage implements FileStorage {
       await closeFd(fd);
       throw error;
     }
-    return createReadStream('', { fd, autoClose: true, ...(range ? { start: range.start, end: range.end } : {}) });
+    return createReadStream('', {
+      fd,
+      autoClose: true,
+      highWaterMark: READ_HIGH_WATER_MARK,
+      ...(range ? { start: range.start, end: range.end } : {}),
+    });
   }
 
   async delete(key: string): Promise<void> {

@@ -13,5 +13,23 @@ import { AddCourseLessonTotals1796137213956 as M9 } from './1796137213956-AddCou
 import { AddDeploymentNotices1796137229185 as M10 } from './1796137229185-AddDeploymentNotices.js';
 import { AddLoginAttemptCounters1796137281077 as M11 } from './1796137281077-AddLoginAttemptCounters.js';
 import { AddFiles1796140946479 as M12 } from './1796140946479-AddFiles.js';
+import { Certificates1796146283908 as M13 } from './1796146283908-Certificates.js';
+import { Webhooks1796147199601 as M14 } from './1796147199601-Webhooks.js';
 
-export const MIGRATIONS: Array<new () => MigrationInterface> = [M0, M1, M2, M3, M4, M5, M6, M7, M8, M9, M10, M11, M12];
+export const MIGRATIONS: Array<new () => MigrationInterface> = [
+  M0,
+  M1,
+  M2,
+  M3,
+  M4,
+  M5,
+  M6,
+  M7,
+  M8,
+  M9,
+  M10,
+  M11,
+  M12,
+  M13,
+  M14,
+];

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { Controller, Get, Module, Param } from '@nestjs/common';
 import { register } from 'prom-client';
 import { Public } from '#core';
@@ -22,6 +22,9 @@ const PRODUCTION_ENV = {
   SECRET_KEY: randomBytes(32).toString('hex'),
   DATABASE_URL: 'postgres://lms:lms@127.0.0.1:5432/lms',
   FILE_STORAGE_PROVIDER: 'local',
+  CERTIFICATE_SIGNING_KEY: generateKeyPairSync('ed25519')
+    .privateKey.export({ type: 'pkcs8', format: 'pem' })
+    .toString(),
 };
 
 /** A 404 answered by the application's problem+json filter (not a framework default body). */

@@ -22,6 +22,8 @@ import { EnrollmentsHttpModule, EnrollmentsModule } from '#enrollments';
 import { NotificationsModule } from '#notifications';
 import { QuizzesModule, QuizzesHttpModule } from '#quizzes';
 import { FilesModule } from '#files';
+import { CertificatesModule } from '#certificates';
+import { WebhooksModule } from '#webhooks';
 
 export interface ApiModuleOptions {
   config: AppConfig;
@@ -65,6 +67,8 @@ export class ApiModule {
         EnrollmentsHttpModule,
         QuizzesHttpModule,
         FilesModule.forRoot({ workers: opts.workers, http: true }),
+        CertificatesModule.forRoot({ workers: opts.workers, http: true }),
+        WebhooksModule.forRoot({ workers: opts.workers, http: true }),
         ...(opts.extraModules ?? []),
       ],
     };

@@ -7,6 +7,8 @@ import {
   createDataSourceOptions,
   EmbeddedPostgresLockedError,
   loadConfigOrExit,
+  OutboxEvent,
+  OutboxService,
   prepareProcess,
   ProblemException,
   type AppConfig,
@@ -137,11 +139,11 @@ export async function runCli(argv: string[], deps: CliDeps = {}): Promise<number
   }
 
   const dataSource = new DataSource(
-    createDataSourceOptions(config, url, { entities: [User], poolSize: 2, applicationName: 'lms-cli' }),
+    createDataSourceOptions(config, url, { entities: [User, OutboxEvent], poolSize: 2, applicationName: 'lms-cli' }),
   );
   try {
     await dataSource.initialize();
-    const users = new UsersService(dataSource.getRepository(User), new PasswordService(config));
+    const users = new UsersService(dataSource.getRepository(User), new PasswordService(config), new OutboxService());
     return await createAdmin(users, parsed, io);
   } finally {
     if (dataSource.isInitialized) await dataSource.destroy();

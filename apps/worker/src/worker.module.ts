@@ -17,6 +17,8 @@ import { EnrollmentsModule } from '#enrollments';
 import { NotificationsModule } from '#notifications';
 import { QuizzesModule } from '#quizzes';
 import { FilesModule } from '#files';
+import { CertificatesModule } from '#certificates';
+import { WebhooksModule } from '#webhooks';
 
 export interface WorkerModuleOptions {
   config: AppConfig;
@@ -46,6 +48,8 @@ export class WorkerModule {
         EnrollmentsModule.forRoot({ workers: true }),
         QuizzesModule.forRoot({ workers: true }),
         FilesModule.forRoot({ workers: true }),
+        CertificatesModule.forRoot({ workers: true }),
+        WebhooksModule.forRoot({ workers: true }),
       ],
     };
   }

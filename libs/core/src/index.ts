@@ -65,6 +65,9 @@ export {
   type ExpireQuizAttemptsPayload,
   type DeleteFileObjectPayload,
   type SweepOrphanFilesPayload,
+  type WebhookFanOutPayload,
+  type WebhookDeliverPayload,
+  type ResumeWebhookDeliveriesPayload,
 } from './queue/queue.definitions.js';
 export { JobHandler, type JobHandlerFn } from './queue/job-handler.decorator.js';
 export { JobHandlerRegistry, buildHandlerMap, type DiscoveredJobHandler } from './queue/job-handler.registry.js';
@@ -81,6 +84,9 @@ export {
   type EnrollmentCreatedEvent,
   type QuizSubmittedEvent,
   type QuizGradedEvent,
+  type CertificateIssuedEvent,
+  type CertificateRevokedEvent,
+  type UserCreatedEvent,
   type OutboxEventType,
   type OutboxRoute,
 } from './outbox/outbox.routes.js';

@@ -6,7 +6,6 @@ export {
   type EnrollmentStatus,
   type ProgressStatus,
 } from './enrollment.entity.js';
-export { CertificateRequest } from './certificate-request.entity.js';
 export { EnrollmentsModule } from './enrollments.module.js';
 export { EnrollmentsHttpModule } from './enrollments-http.module.js';
 export { EnrollmentsService, MY_COURSES_SQL, COURSE_ENROLLMENTS_SQL } from './enrollments.service.js';

@@ -16,6 +16,15 @@ import { FILE_STORAGE, type FileStorage } from './storage/file-storage.js';
 export const ORPHAN_SWEEP_SCHEDULER_ID = 'sweep-orphan-files';
 /** Objects younger than this are never swept: an upload may still be writing its row. */
 export const ORPHAN_MIN_AGE_MS = 60 * 60 * 1000;
+/**
+ * Which of $1 (keys) a row owns: uploaded files, and the certificate PDFs #certificates keeps in the
+ * same storage. A table that stores objects here must be listed, or the sweep deletes them.
+ */
+const REFERENCED_KEYS_SQL = `
+  SELECT storage_key FROM files WHERE storage_key = ANY($1::text[])
+  UNION ALL
+  SELECT pdf_storage_key FROM certificates WHERE pdf_storage_key = ANY($1::text[])`;
+
 /** Keys listed (and looked up in the files table) per page of the sweep. */
 export const ORPHAN_SWEEP_PAGE_SIZE = 1000;
 
@@ -85,11 +94,7 @@ export class FileJobsHandler implements OnApplicationBootstrap {
       const page = await this.storage.listOlderThan(cutoff, pageSize, cursor);
       cursor = page.cursor;
       if (page.keys.length === 0) continue;
-      const { rows } = await runSql<{ storage_key: string }>(
-        this.dataSource.manager,
-        'SELECT storage_key FROM files WHERE storage_key = ANY($1::text[])',
-        [page.keys],
-      );
+      const { rows } = await runSql<{ storage_key: string }>(this.dataSource.manager, REFERENCED_KEYS_SQL, [page.keys]);
       const referenced = new Set(rows.map((r) => r.storage_key));
       for (const key of page.keys) {
         if (referenced.has(key)) continue;

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type EntityManager, Not, type QueryDeepPartialEntity, type Repository } from 'typeorm';
-import { ProblemException, type Role, isUniqueViolation } from '#core';
+import { OutboxService, ProblemException, type Role, isUniqueViolation } from '#core';
 import { PasswordService } from './password.service.js';
 import { User } from './user.entity.js';
 
@@ -41,20 +41,38 @@ export class UsersService {
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
     @Inject(PasswordService) private readonly passwords: PasswordService,
+    @Inject(OutboxService) private readonly outbox: OutboxService,
   ) {}
 
-  /** Creates a user; 409 `email_taken` when the email is registered (also under a concurrent insert). */
+  /**
+   * Creates a user and records `user.created` in the outbox, in the caller's transaction (or one of
+   * its own); 409 `email_taken` when the email is registered (also under a concurrent insert). The
+   * password is hashed before any transaction opens.
+   */
   async create(input: CreateUserInput, manager?: EntityManager): Promise<User> {
-    const repo = manager ? manager.getRepository(User) : this.users;
-    const entity = repo.create({
-      email: normalizeEmail(input.email),
-      passwordHash: await this.passwords.hash(input.password),
-      fullName: input.fullName.trim(),
-      role: input.role,
-      emailVerifiedAt: input.emailVerified ? new Date() : null,
-    });
+    const passwordHash = await this.passwords.hash(input.password);
+    const insert = async (m: EntityManager): Promise<User> => {
+      const repo = m.getRepository(User);
+      const saved = await repo.save(
+        repo.create({
+          email: normalizeEmail(input.email),
+          passwordHash,
+          fullName: input.fullName.trim(),
+          role: input.role,
+          emailVerifiedAt: input.emailVerified ? new Date() : null,
+        }),
+      );
+      await this.outbox.record(m, 'user.created', {
+        user_id: saved.id,
+        email: saved.email,
+        full_name: saved.fullName,
+        role: saved.role,
+        created_at: saved.createdAt.toISOString(),
+      });
+      return saved;
+    };
     try {
-      const saved = await repo.save(entity);
+      const saved = manager ? await insert(manager) : await this.users.manager.transaction(insert);
       return this.presentable(saved);
     } catch (err) {
       if (isUniqueViolation(err)) throw new ProblemException(409, 'email_taken', 'Email is already registered');

@@ -69,7 +69,7 @@ export class AppConfig {
   @EnvNumber() @IsNumber() @Min(0) @Max(1) SENTRY_PROFILES_SAMPLE_RATE = 0;
   @EnvBool() @IsBoolean() SENTRY_SEND_PII = false;
 
-  // ── Webhooks (env-configured targets) ───────────────────────────────────
+  // ── Webhooks (env-configured targets and managed endpoints) ─────────────
   @EnvBool() @IsBoolean() WEBHOOKS_ENABLED = false;
   @EnvCsv()
   @IsArray()
@@ -77,7 +77,19 @@ export class AppConfig {
   WEBHOOK_TARGET_URLS: string[] = [];
   @EnvString() @IsOptional() @IsString() WEBHOOK_SIGNING_SECRET?: string;
   @EnvNumber() @IsNumber() @Min(1) @Max(30) WEBHOOK_TIMEOUT_SECONDS = 5;
+  /**
+   * Lets endpoints use loopback and private addresses (tests, development; refused in production).
+   * Link-local and cloud metadata addresses and non-http(s) schemes stay refused.
+   */
   @EnvBool() @IsBoolean() WEBHOOK_ALLOW_PRIVATE_TARGETS = false;
+  /** Deliveries one worker process sends at once (the webhooks queue's concurrency). */
+  @EnvNumber() @IsInt() @Min(1) @Max(500) WEBHOOK_DELIVERY_CONCURRENCY = 32;
+  /** Of those, at most this many to one endpoint (a slow endpoint cannot hold up the others). */
+  @EnvNumber() @IsInt() @Min(1) @Max(100) WEBHOOK_ENDPOINT_CONCURRENCY = 4;
+  /** An endpoint whose every attempt failed for this many days is disabled (admins are emailed). */
+  @EnvNumber() @IsNumber() @Min(1) @Max(90) WEBHOOK_DISABLE_AFTER_DAYS = 5;
+  /** After a secret rotation, the old secret keeps signing (beside the new one) for this many hours. */
+  @EnvNumber() @IsNumber() @Min(0) @Max(720) WEBHOOK_SECRET_ROTATION_OVERLAP_HOURS = 24;
 
   // ── Database ────────────────────────────────────────────────────────────
   /** postgres://user:pass@host:5432/db. Unset: embedded PostgreSQL under DATA_DIR/pg. */
@@ -228,7 +240,10 @@ export class AppConfig {
   // ── Files ───────────────────────────────────────────────────────────────
   /** Local upload directory (relative paths are under DATA_DIR). */
   @EnvString() @IsString() UPLOAD_DIR = 'uploads';
-  @EnvString() @IsString() CERTIFICATES_DIR = 'certificates';
+  /** Key prefix of the certificate PDFs in the files storage (local or Azure). */
+  @EnvString()
+  @Matches(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/, { message: 'must be a relative folder of [A-Za-z0-9_-] segments' })
+  CERTIFICATES_DIR = 'certificates';
   @EnvNumber() @IsInt() @Min(1) @Max(10240) MAX_UPLOAD_MB = 100;
   @EnvCsv({ lowercase: true }) @IsArray() @IsString({ each: true }) ALLOWED_UPLOAD_EXTENSIONS = [
     'mp4',
@@ -249,6 +264,27 @@ export class AppConfig {
   /** Seconds between orphan sweeps (stored objects older than an hour that no file row references; ours). */
   @EnvNumber() @IsInt() @Min(10) @Max(86400) FILE_ORPHAN_SWEEP_SECONDS = 3600;
 
+  // ── Certificates ────────────────────────────────────────────────────────
+  /**
+   * The API's public origin (scheme, host, port, no path): absolute links in certificate emails and in
+   * signed credentials (issuer, status list). Default: http://localhost:<PORT>.
+   */
+  @EnvString() @IsOptional() @IsUrl({ require_tld: false, protocols: ['http', 'https'] }) PUBLIC_API_URL?: string;
+  /**
+   * The verification page printed on certificates and in their QR code; `{certificate_number}` and
+   * `{certificate_id}` are replaced. Default: FRONTEND_BASE_URL + /certificates/verify/{certificate_number}.
+   */
+  @EnvString() @IsOptional() @IsString() CERTIFICATE_VERIFY_URL_TEMPLATE?: string;
+  /** Issuer name on certificates and credentials. */
+  @EnvString() @IsString() @MaxCodePoints(200) CERTIFICATE_ISSUER_NAME = 'LMS';
+  /**
+   * Ed25519 private key signing the Open Badges credentials (PKCS#8 PEM or private JWK). Required in
+   * production; elsewhere one is generated once and kept in DATA_DIR/certificate-signing-key.pem.
+   */
+  @EnvString() @IsOptional() @IsString() CERTIFICATE_SIGNING_KEY?: string;
+  /** Public keys (JWK array or SPKI PEM blocks) of retired signing keys, so credentials they signed still verify. */
+  @EnvString() @IsOptional() @IsString() CERTIFICATE_SIGNING_PREVIOUS_KEYS?: string;
+
   // ── Derived ─────────────────────────────────────────────────────────────
   get isProduction(): boolean {
     return this.ENVIRONMENT === 'production';
@@ -268,6 +304,9 @@ export class AppConfig {
   get effectiveStorageProvider(): 'local' | 'azure' {
     if (this.FILE_STORAGE_PROVIDER === 'azure' && !this.azureConfigured && !this.isProduction) return 'local';
     return this.FILE_STORAGE_PROVIDER;
+  }
+  get publicApiUrl(): string {
+    return (this.PUBLIC_API_URL ?? `http://localhost:${this.PORT}`).replace(/\/+$/, '');
   }
   get queueBackend(): 'redis' | 'postgres' {
     return this.REDIS_URL ? 'redis' : 'postgres';

@@ -10,6 +10,8 @@ const PROD_OK = {
   SECRET_KEY: 'k9Q2vX7mL4pR8sT1wY6zB3nC5dF0gH2j',
   DATABASE_URL: 'postgres://lms:pw@db:5432/lms',
   FILE_STORAGE_PROVIDER: 'local',
+  // A well-formed value is checked where the key is loaded (#certificates); here only its presence.
+  CERTIFICATE_SIGNING_KEY: '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----',
 };
 
 function problems(env: Record<string, string>): Record<string, string> {
@@ -107,6 +109,11 @@ describe('loadConfig', () => {
       problems({ ...PROD_OK, ACCESS_TOKEN_BLACKLIST_ENABLED: 'false', ACCESS_TOKEN_BLACKLIST_FAIL_CLOSED: 'false' }),
     ).toEqual({});
     expect(problems({ ...PROD_OK, ENABLE_API_DOCS: 'true' })).toHaveProperty('ENABLE_API_DOCS');
+    const { CERTIFICATE_SIGNING_KEY: _key, ...noKey } = PROD_OK;
+    expect(problems(noKey).CERTIFICATE_SIGNING_KEY).toMatch(/required in production/);
+    expect(problems({ ...PROD_OK, WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' })).toHaveProperty(
+      'WEBHOOK_ALLOW_PRIVATE_TARGETS',
+    );
     const { DATABASE_URL: _omit, ...noDb } = PROD_OK;
     expect(problems(noDb)).toHaveProperty('DATABASE_URL');
     const { DEBUG: _d, SECRET_KEY: _s, ...bare } = PROD_OK;

@@ -95,6 +95,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       });
     }
     if (config.SEED_DEMO) problems.push({ variable: 'SEED_DEMO', message: 'must be false in production' });
+    if (config.WEBHOOK_ALLOW_PRIVATE_TARGETS) {
+      problems.push({ variable: 'WEBHOOK_ALLOW_PRIVATE_TARGETS', message: 'must be false in production' });
+    }
+    if (!config.CERTIFICATE_SIGNING_KEY) {
+      problems.push({
+        variable: 'CERTIFICATE_SIGNING_KEY',
+        message: 'is required in production (an Ed25519 private key, PKCS#8 PEM or JWK)',
+      });
+    }
     if (config.FILE_STORAGE_PROVIDER === 'azure' && !config.azureConfigured) {
       problems.push({
         variable: 'AZURE_STORAGE_CONTAINER_NAME',

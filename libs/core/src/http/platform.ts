@@ -187,6 +187,8 @@ export async function configureHttpPlatform(app: NestFastifyApplication, config:
       { path: 'docs', method: RequestMethod.ALL },
       { path: 'docs/{*path}', method: RequestMethod.ALL },
       { path: 'openapi.json', method: RequestMethod.ALL },
+      // The certificate credentials' public keys (RFC 8615 well-known location, outside the API version).
+      { path: '.well-known/jwks.json', method: RequestMethod.ALL },
     ],
   });
 

@@ -59,6 +59,37 @@ export interface QuizGradedEvent {
   graded_at: string;
 }
 
+/** `user.created`: an account was created (registration, an admin, the CLI, the bootstrap admin). */
+export interface UserCreatedEvent {
+  user_id: string;
+  email: string;
+  full_name: string;
+  role: string;
+  created_at: string;
+}
+
+/** `certificate.issued`: a certificate was issued (automatically on completion, or by a manual generate). */
+export interface CertificateIssuedEvent {
+  certificate_id: string;
+  certificate_number: string;
+  enrollment_id: string;
+  student_id: string;
+  course_id: string;
+  completion_date: string;
+  issued_at: string;
+}
+
+/** `certificate.revoked`: an admin revoked a certificate (once; revoking again records nothing). */
+export interface CertificateRevokedEvent {
+  certificate_id: string;
+  certificate_number: string;
+  enrollment_id: string;
+  student_id: string;
+  course_id: string;
+  revoked_at: string;
+  reason: string | null;
+}
+
 /**
  * Event type → payload. Domain events (course.published, enrollment.created, ...) are added here
  * by the features that emit them; the webhooks feature will subscribe to every event.
@@ -75,6 +106,14 @@ export interface OutboxEventPayloads {
   'quiz.graded': QuizGradedEvent;
   /** A file row was deleted; its bytes are removed by files / delete-file-object. */
   'file.deleted': DeleteFileObjectPayload;
+  'certificate.issued': CertificateIssuedEvent;
+  'certificate.revoked': CertificateRevokedEvent;
+  'user.created': UserCreatedEvent;
+  /**
+   * Internal: a certificate to issue for an already completed enrollment (the migration from the
+   * certificate_requests placeholder records these). Same job as enrollment.completed.
+   */
+  'certificate.requested': IssueCertificatePayload;
 }
 
 export type OutboxEventType = keyof OutboxEventPayloads;
@@ -86,17 +125,24 @@ export type OutboxRoute<E extends OutboxEventType> = {
   }[JobName<Q>];
 }[QueueName];
 
+/** webhooks / fan-out: reads the event (type, time, payload) by the id in its job id. */
+const WEBHOOK_FAN_OUT = { queue: 'webhooks', jobName: 'fan-out' } as const;
+
 /** Which jobs each committed event becomes (one job per route, job id `<eventId>.<queue>.<jobName>`). */
 export const OUTBOX_ROUTES: { readonly [E in OutboxEventType]: ReadonlyArray<OutboxRoute<E>> } = {
   'email.requested': [{ queue: 'emails', jobName: 'send-email' }],
   'account_email.requested': [{ queue: 'emails', jobName: 'send-account-email' }],
-  // Webhook delivery subscribes to every domain event when it arrives (issue: webhooks).
-  'course.published': [],
-  'enrollment.created': [],
-  'enrollment.completed': [{ queue: 'certificates', jobName: 'issue-certificate' }],
-  'quiz.submitted': [],
-  'quiz.graded': [],
+  // Domain events fan out to the webhook endpoints subscribed to them (webhooks / fan-out).
+  'course.published': [WEBHOOK_FAN_OUT],
+  'enrollment.created': [WEBHOOK_FAN_OUT],
+  'enrollment.completed': [{ queue: 'certificates', jobName: 'issue-certificate' }, WEBHOOK_FAN_OUT],
+  'quiz.submitted': [WEBHOOK_FAN_OUT],
+  'quiz.graded': [WEBHOOK_FAN_OUT],
   'file.deleted': [{ queue: 'files', jobName: 'delete-file-object' }],
+  'certificate.issued': [WEBHOOK_FAN_OUT],
+  'certificate.revoked': [WEBHOOK_FAN_OUT],
+  'user.created': [WEBHOOK_FAN_OUT],
+  'certificate.requested': [{ queue: 'certificates', jobName: 'issue-certificate' }],
 };
 
 export interface RoutedJob {

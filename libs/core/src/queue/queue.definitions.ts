@@ -56,12 +56,31 @@ export interface DeleteFileObjectPayload {
 /** Payload of `files` / `sweep-orphan-files` (a scheduled sweep; it carries nothing). */
 export type SweepOrphanFilesPayload = Record<string, never>;
 
+/**
+ * Payload of `webhooks` / `fan-out`: the outbox event's own payload, unused: the handler reads the
+ * event (type, time, payload) by the id in its job id (`<eventId>.webhooks.fan-out`).
+ */
+export type WebhookFanOutPayload = object;
+
+/** Payload of `webhooks` / `deliver`: one attempt of one delivery (endpoint × event). */
+export interface WebhookDeliverPayload {
+  delivery_id: string;
+  endpoint_id: string;
+}
+
+/** Payload of `webhooks` / `resume-deliveries` (a scheduled sweep; it carries nothing). */
+export type ResumeWebhookDeliveriesPayload = Record<string, never>;
+
 /** Queue → job name → payload. Queues without jobs yet map to an empty object type. */
 export interface JobPayloads {
   emails: { 'send-email': SendEmailPayload; 'send-account-email': SendAccountEmailPayload };
   progress: { 'expire-quiz-attempts': ExpireQuizAttemptsPayload };
   certificates: { 'issue-certificate': IssueCertificatePayload };
-  webhooks: Record<never, never>;
+  webhooks: {
+    'fan-out': WebhookFanOutPayload;
+    deliver: WebhookDeliverPayload;
+    'resume-deliveries': ResumeWebhookDeliveriesPayload;
+  };
   files: { 'delete-file-object': DeleteFileObjectPayload; 'sweep-orphan-files': SweepOrphanFilesPayload };
 }
 
@@ -74,7 +93,7 @@ export const QUEUE_JOBS = {
   emails: ['send-email', 'send-account-email'],
   progress: ['expire-quiz-attempts'],
   certificates: ['issue-certificate'],
-  webhooks: [],
+  webhooks: ['fan-out', 'deliver', 'resume-deliveries'],
   files: ['delete-file-object', 'sweep-orphan-files'],
 } as const satisfies { readonly [Q in QueueName]: readonly JobName<Q>[] };
 

@@ -27,7 +27,9 @@ export function createQueueProcessor(queue: QueueName): Type<WorkerHost> {
     }
 
     onApplicationBootstrap(): void {
-      this.worker.concurrency = this.config.QUEUE_CONCURRENCY;
+      // Webhook deliveries mostly wait on remote servers: their queue runs many at once (bounded per endpoint).
+      this.worker.concurrency =
+        queue === 'webhooks' ? this.config.WEBHOOK_DELIVERY_CONCURRENCY : this.config.QUEUE_CONCURRENCY;
       this.worker.on('error', (err: Error) => this.logger.warn(`worker "${queue}" error: ${err.message}`));
       this.worker.run().catch((err: unknown) => this.logger.error(`worker for "${queue}" stopped: ${String(err)}`));
     }

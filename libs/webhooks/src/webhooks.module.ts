@@ -1,0 +1,24 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { EnvEndpointsSync } from './env-endpoints.js';
+import { WebhookDelivery, WebhookDeliveryAttempt, WebhookEndpoint } from './webhook.entity.js';
+import { WebhookDispatcher } from './webhook-dispatcher.js';
+import { WebhookJobsHandler } from './webhook-jobs.handler.js';
+import { WebhookSecrets } from './webhook-secrets.js';
+
+/**
+ * Webhooks: the entities, the delivery engine and the env targets' sync everywhere; where workers
+ * run, the webhooks queue's handlers; with `http`, the /webhooks admin routes.
+ */
+@Module({})
+export class WebhooksModule {
+  static forRoot(opts: { workers: boolean; http?: boolean }): DynamicModule {
+    return {
+      module: WebhooksModule,
+      imports: [TypeOrmModule.forFeature([WebhookEndpoint, WebhookDelivery, WebhookDeliveryAttempt])],
+      controllers: [],
+      providers: [WebhookSecrets, WebhookDispatcher, EnvEndpointsSync, ...(opts.workers ? [WebhookJobsHandler] : [])],
+      exports: [WebhookDispatcher, WebhookSecrets],
+    };
+  }
+}

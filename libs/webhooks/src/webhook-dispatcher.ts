@@ -94,7 +94,8 @@ export class WebhookDispatcher implements OnModuleDestroy {
       allowPrivate: config.WEBHOOK_ALLOW_PRIVATE_TARGETS,
       lookup,
       connectTimeoutMs: config.WEBHOOK_TIMEOUT_SECONDS * 1000,
-      connections: config.WEBHOOK_ENDPOINT_CONCURRENCY,
+      // Per origin. Several endpoints may share a host: the per-endpoint bound is `inFlight` below.
+      connections: config.WEBHOOK_DELIVERY_CONCURRENCY,
     });
   }
 
@@ -123,7 +124,7 @@ export class WebhookDispatcher implements OnModuleDestroy {
     await runSql(
       this.dataSource.manager,
       `INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, body, event_timestamp, next_attempt_at)
-       SELECT e.id, $1, $2, $3, $4, $5 FROM webhook_endpoints e
+       SELECT e.id, $1::uuid, $2::text, $3::text, $4::text, $5::timestamptz FROM webhook_endpoints e
        WHERE e.is_active AND (e.events @> '["*"]'::jsonb OR e.events @> jsonb_build_array($2::text))
        ON CONFLICT (endpoint_id, event_id) DO NOTHING`,
       [eventId, event.event_type, body, timestamp, this.clock.now()],

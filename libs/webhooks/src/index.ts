@@ -33,3 +33,23 @@ export { checkWebhookUrl, type UrlCheckResult } from './delivery/url-policy.js';
 export { generateWebhookSecret, legacySignature, standardSignature } from './delivery/signing.js';
 export { RETRY_DELAYS_MS, MAX_DELIVERY_ATTEMPTS, nextAttemptDelay } from './delivery/retry-schedule.js';
 export { type LookupFn } from './delivery/lookup.js';
+export { WebhooksController } from './http/webhooks.controller.js';
+export { WebhooksAdminService } from './http/webhooks-admin.service.js';
+export {
+  CreateWebhookDto,
+  UpdateWebhookDto,
+  RotateWebhookSecretDto,
+  DeliveryListQueryDto,
+  WebhookResponseDto,
+  WebhookCreatedResponseDto,
+  RotateWebhookSecretResponseDto,
+  WebhookDeliveryAcceptedDto,
+  WebhookDeliveryResponseDto,
+  WebhookDeliveryDetailDto,
+  WebhookDeliveryAttemptDto,
+  WebhookEventTypeDto,
+  WebhookEventTypeListDto,
+  SUBSCRIBABLE_EVENTS,
+  SECRET_MIN_BYTES,
+  SECRET_MAX_BYTES,
+} from './http/webhook.dto.js';

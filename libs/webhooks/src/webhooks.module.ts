@@ -1,6 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { EnvEndpointsSync } from './env-endpoints.js';
+import { WebhooksAdminService } from './http/webhooks-admin.service.js';
+import { WebhooksController } from './http/webhooks.controller.js';
 import { WebhookDelivery, WebhookDeliveryAttempt, WebhookEndpoint } from './webhook.entity.js';
 import { WebhookDispatcher } from './webhook-dispatcher.js';
 import { WebhookJobsHandler } from './webhook-jobs.handler.js';
@@ -16,8 +18,14 @@ export class WebhooksModule {
     return {
       module: WebhooksModule,
       imports: [TypeOrmModule.forFeature([WebhookEndpoint, WebhookDelivery, WebhookDeliveryAttempt])],
-      controllers: [],
-      providers: [WebhookSecrets, WebhookDispatcher, EnvEndpointsSync, ...(opts.workers ? [WebhookJobsHandler] : [])],
+      controllers: opts.http ? [WebhooksController] : [],
+      providers: [
+        WebhookSecrets,
+        WebhookDispatcher,
+        EnvEndpointsSync,
+        ...(opts.workers ? [WebhookJobsHandler] : []),
+        ...(opts.http ? [WebhooksAdminService] : []),
+      ],
       exports: [WebhookDispatcher, WebhookSecrets],
     };
   }

@@ -79,11 +79,13 @@ describe('password reset and email verification e2e', () => {
 
   const tokenOf = (url: string): string => decodeURIComponent(new URL(url).searchParams.get('token')!);
   /** Outbox events for an address: rendered emails (`to`) and account emails (`user_id`). */
+  /** Emails (and email requests) for the account: not its user.created event. */
   const outboxTo = async (email: string): Promise<number> =>
     (
       await t.db.query(
         `SELECT 1 FROM outbox_events
-          WHERE payload->>'to' = $1 OR payload->>'user_id' IN (SELECT id::text FROM users WHERE email = $1)`,
+          WHERE event_type <> 'user.created'
+            AND (payload->>'to' = $1 OR payload->>'user_id' IN (SELECT id::text FROM users WHERE email = $1))`,
         [email],
       )
     ).length;

@@ -112,10 +112,17 @@ describe('auth: register, login, token, lockout (trusted proxy 127.0.0.1)', () =
       const { email, id } = await register(t);
       // Every email of the registration is recorded in its transaction: the outbox is complete now.
       const events = await t.db.query<{ event_type: string }>(
-        "SELECT event_type FROM outbox_events WHERE payload->>'to' = $1 OR payload->>'user_id' = $2",
+        `SELECT event_type FROM outbox_events WHERE (payload->>'to' = $1 OR payload->>'user_id' = $2)
+           AND event_type <> 'user.created' ORDER BY created_at`,
         [email, id],
       );
       expect(events.map((e) => e.event_type)).toEqual(['email.requested']);
+      // The account's own event (webhooks), recorded in the same transaction.
+      const created = await t.db.query(
+        "SELECT 1 FROM outbox_events WHERE event_type = 'user.created' AND payload->>'user_id' = $1",
+        [id],
+      );
+      expect(created).toHaveLength(1);
       const mails = await until('the welcome email', async () => {
         const mine = (await mailFiles(t.config)).filter((m) => m.content.includes(`To: ${email}`));
         return mine.length > 0 ? mine : undefined;

@@ -50,7 +50,7 @@ export class ApiModule {
         RedisModule,
         CacheModule,
         IdempotencyModule,
-        QueueModule.forRoot({ workers: opts.workers }),
+        QueueModule.forRoot({ workers: opts.workers, config: opts.config }),
         OutboxModule.forRoot({ relay: true }),
         HealthModule,
         AuthCoreModule,

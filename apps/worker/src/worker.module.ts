@@ -40,7 +40,7 @@ export class WorkerModule {
         ObservabilityModule.forRoot({ logger: opts.logger, http: false }),
         DatabaseModule.forRoot(opts.databaseUrl),
         RedisModule,
-        QueueModule.forRoot({ workers: true }),
+        QueueModule.forRoot({ workers: true, config: opts.config }),
         OutboxModule.forRoot({ relay: true }),
         NotificationsModule.forRoot({ workers: true }),
         AuthJobsModule.forRoot({ workers: true }),

@@ -15,3 +15,4 @@ export { ManualClock } from './manual-clock.js';
 export { captureLogLines } from './log-capture.js';
 export { startAzurite, AZURITE_ACCOUNT_KEY, AZURITE_ACCOUNT_NAME, type TestAzurite } from './azurite.js';
 export { freePort } from './free-port.js';
+export { buildPrivateDist, spawnWorkerProcess, type PrivateBuild, type WorkerProcess } from './worker-process.js';

@@ -19,7 +19,7 @@ export const WEBHOOK_RESOLVER = Symbol('WEBHOOK_RESOLVER');
 export const WEBHOOK_RANDOM = Symbol('WEBHOOK_RANDOM');
 
 /** Extra time a claim outlives the request timeout (the attempt's bookkeeping). */
-const CLAIM_MARGIN_MS = 15_000;
+const CLAIM_MARGIN_MS = 5_000;
 /** How long a delivery waits when its endpoint already has WEBHOOK_ENDPOINT_CONCURRENCY attempts running here. */
 const ENDPOINT_BUSY_DELAY_MS = 250;
 

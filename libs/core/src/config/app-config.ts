@@ -202,6 +202,14 @@ export class AppConfig {
   @EnvNumber() @IsInt() @Min(1) @Max(100) QUEUE_CONCURRENCY = 5;
   @EnvNumber() @IsInt() @Min(1) @Max(50) JOB_ATTEMPTS = 8;
   @EnvNumber() @IsInt() @Min(10) JOB_BACKOFF_MS = 2000;
+  /**
+   * How long a worker's claim on a running job lasts (renewed every half of it while the job runs).
+   * A worker that dies loses its jobs to another after at most this plus JOB_STALLED_INTERVAL_MS; a
+   * job that blocks its process's event loop for longer is taken as stalled and may run twice.
+   */
+  @EnvNumber() @IsInt() @Min(1000) @Max(600_000) JOB_LOCK_DURATION_MS = 15_000;
+  /** How often workers look for jobs whose claim ran out (their worker died). */
+  @EnvNumber() @IsInt() @Min(500) @Max(600_000) JOB_STALLED_INTERVAL_MS = 10_000;
   @EnvNumber() @IsInt() @Min(10) OUTBOX_POLL_INTERVAL_MS = 500;
   @EnvNumber() @IsInt() @Min(1) @Max(1000) OUTBOX_BATCH_SIZE = 100;
   /** Port of the worker's own /health and /metrics server (0 = none). */

@@ -17,7 +17,14 @@ import { createQueueProcessor } from './queue.processor.js';
  */
 @Module({})
 export class QueueModule {
-  static forRoot(opts: { workers: boolean }): DynamicModule {
+  /**
+   * `config` sets the workers' lock duration and stalled-job check (JOB_LOCK_DURATION_MS,
+   * JOB_STALLED_INTERVAL_MS): how soon the job of a worker that died is taken up by another.
+   */
+  static forRoot(opts: { workers: boolean; config?: AppConfig }): DynamicModule {
+    const workerOptions = opts.config
+      ? { lockDuration: opts.config.JOB_LOCK_DURATION_MS, stalledInterval: opts.config.JOB_STALLED_INTERVAL_MS }
+      : {};
     // Backend-aware classes (see queue.connection.ts); must be set before registerQueue().
     BullModule.queueClass = LmsQueue;
     BullModule.workerClass = LmsWorker;
@@ -39,7 +46,9 @@ export class QueueModule {
         JobProducer,
         // The readiness check pings the queue backend through this token.
         { provide: QUEUE_HEALTH, useExisting: JobProducer },
-        ...(opts.workers ? [JobHandlerRegistry, ...QUEUE_NAMES.map(createQueueProcessor)] : []),
+        ...(opts.workers
+          ? [JobHandlerRegistry, ...QUEUE_NAMES.map((q) => createQueueProcessor(q, workerOptions))]
+          : []),
       ],
       exports: [JobProducer, QUEUE_HEALTH],
     };

@@ -13,8 +13,11 @@ import type { QueueName } from './queue.definitions.js';
  * and started in onApplicationBootstrap, i.e. only after the handler registry validated every job
  * name (onModuleInit); it is closed by @nestjs/bullmq on shutdown, which waits for active jobs.
  */
-export function createQueueProcessor(queue: QueueName): Type<WorkerHost> {
-  @Processor(queue, { autorun: false })
+export function createQueueProcessor(
+  queue: QueueName,
+  workerOptions: { lockDuration?: number; stalledInterval?: number } = {},
+): Type<WorkerHost> {
+  @Processor(queue, { autorun: false, ...workerOptions })
   @Injectable()
   class QueueProcessor extends WorkerHost implements OnApplicationBootstrap {
     private readonly logger = new Logger(`QueueProcessor:${queue}`);

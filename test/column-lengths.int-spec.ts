@@ -20,11 +20,14 @@ const WRITERS: Readonly<Record<string, readonly string[]>> = {
   lesson_progress: ['UpdateLessonProgressDto'],
   quizzes: ['CreateQuizDto', 'UpdateQuizDto'],
   quiz_questions: ['CreateQuestionDto', 'UpdateQuestionDto'],
+  certificates: ['RevokeCertificateDto'],
+  webhook_endpoints: ['CreateWebhookDto', 'UpdateWebhookDto'],
 };
 
 /** DTO fields stored in a column of another name: table → field → column. */
 const ALIASES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   lessons: { video_link: 'video_url' },
+  certificates: { reason: 'revocation_reason' },
 };
 
 /** varchar columns no DTO writes, and what fills them. */
@@ -48,6 +51,20 @@ const SERVER_SET: Readonly<Record<string, string>> = {
   'files.storage_provider': 'the provider constant',
   'files.file_type': 'a FILE_TYPES constant',
   'files.mime_type': 'from the extension map or file-type',
+  // Certificates: the number and the names printed on it are set at issue (names cut to 500 code points).
+  'certificates.certificate_number': 'CERT-YYYYMMDD-XXXXXX',
+  'certificates.student_name': "the student's full_name (varchar 255), cut to 500 code points",
+  'certificates.course_title': "the course's title (varchar 255), cut to 500 code points",
+  'certificates.instructor_name': "the instructor's full_name (varchar 255), cut to 500 code points",
+  'certificates.pdf_storage_key': '`<CERTIFICATES_DIR>/<number>.pdf`',
+  // Webhooks: set by the service and the delivery engine.
+  'webhook_endpoints.source': "'managed' or 'env'",
+  'webhook_endpoints.disabled_reason': 'a fixed reason text',
+  'webhook_deliveries.event_type': 'an event name from the catalogue',
+  'webhook_deliveries.event_timestamp': 'an ISO-8601 timestamp',
+  'webhook_deliveries.status': 'a delivery state set by the engine',
+  'webhook_deliveries.last_error': 'an error code or message, cut to 500 characters',
+  'webhook_delivery_attempts.error': 'an error code or message, cut to 500 characters',
 };
 
 const LENGTH_CONSTRAINTS = new Set(['maxLength', 'isLength']);

@@ -20,6 +20,7 @@ import pg from 'pg';
 import { BENCH_DIR, BENCH_EMAIL_DOMAIN, ROOT, log, openDatabase, readSeedInfo, tableExists } from './lib.mjs';
 import { PgCpuMeter, hasWrk, processCpuMicros, runLoad, wrkVersion } from './load.mjs';
 import { filesScenario } from './files.mjs';
+import { certificatesScenario } from './certificates.mjs';
 import { summarizeProfile } from './profile.mjs';
 
 const ALL_SCENARIOS = [
@@ -35,9 +36,12 @@ const ALL_SCENARIOS = [
   'journey',
   'rate-limit',
   'files',
+  'certificates',
 ];
 /** Measured against the API with its cache off (phase 1); every other scenario runs on the production-like API. */
 const PHASE1_SCENARIOS = ['list', 'by-id', 'by-slug'];
+/** Scenarios that start their own servers (certificates.mjs: the API with its cache off and one worker). */
+const OWN_SERVER_SCENARIOS = ['certificates'];
 
 const TARGETS = {
   listRatio: 0.65,
@@ -567,7 +571,9 @@ async function main() {
 
     // ---- phase 2: the API as configured for production (cache on) ----
     const api = apiServer(true);
-    const phase2 = ALL_SCENARIOS.filter((sc) => !PHASE1_SCENARIOS.includes(sc)).some(want);
+    const phase2 = ALL_SCENARIOS.filter((sc) => ![...PHASE1_SCENARIOS, ...OWN_SERVER_SCENARIOS].includes(sc)).some(
+      want,
+    );
     if (phase2) {
       servers.push(api);
       log('starting the API (cache on)');
@@ -717,6 +723,11 @@ async function main() {
         });
       }
       await api.stop();
+    }
+
+    // ---- certificates: a backlog drained by one worker, the catalog's p99 meanwhile ----
+    if (want('certificates')) {
+      await certificatesScenario({ Server, apiEnv, apiServer, servers, bench, db, listFile, add, results, target });
     }
 
     // ---- micro-benchmark of the guard's pieces ----

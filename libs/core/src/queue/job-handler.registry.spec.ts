@@ -108,6 +108,16 @@ class FileJobsHandler {
   async sweep(): Promise<void> {}
 }
 
+@Injectable()
+class WebhookJobsHandler {
+  @JobHandler('webhooks', 'fan-out')
+  async fanOut(): Promise<void> {}
+  @JobHandler('webhooks', 'deliver')
+  async deliver(): Promise<void> {}
+  @JobHandler('webhooks', 'resume-deliveries')
+  async resume(): Promise<void> {}
+}
+
 describe('JobHandlerRegistry (Nest discovery)', () => {
   const build = async (providers: Array<new (...args: never[]) => object>) => {
     const moduleRef = await Test.createTestingModule({
@@ -143,6 +153,7 @@ describe('JobHandlerRegistry (Nest discovery)', () => {
       ExpireQuizAttemptsHandler,
       AccountEmailHandler,
       FileJobsHandler,
+      WebhookJobsHandler,
     ]);
     const registry = moduleRef.get(JobHandlerRegistry);
     const job = { name: 'send-email', data: { to: 'a@b.c', subject: 's', text: 't' } } as Job;

@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DynamicModule, INestApplicationContext, Type } from '@nestjs/common';
+import type { DestinationStream } from 'pino';
 import { createRootLogger, type AppConfig, type Clock } from '#core';
 import { createApiApp } from '../../../apps/api/src/bootstrap.js';
 import { createWorkerApp } from '../../../apps/worker/src/bootstrap.js';
@@ -28,6 +29,8 @@ export interface TestAppOptions {
   extraModules?: Array<Type | DynamicModule>;
   /** The clock the app decides by (e.g. a ManualClock); default: the system clock. */
   clock?: Clock;
+  /** Where the app's JSON log lines go (e.g. captureLogLines().stream, with env LOG_LEVEL); default: stdout. */
+  logDestination?: DestinationStream;
 }
 
 /** Boots the real API (Fastify, every global pipe/filter) on a fresh database, listening on 127.0.0.1:<random>. */
@@ -38,7 +41,7 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
     config,
     databaseUrl: db.url,
     workers: opts.workers ?? true,
-    logger: createRootLogger(config, 'lms-api-test'),
+    logger: createRootLogger(config, 'lms-api-test', opts.logDestination),
     extraModules: opts.extraModules,
     clock: opts.clock,
   });

@@ -2,10 +2,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { reportError } from '../observability/error-reporter.js';
+import { DependencyOutageTracker, isDependencyUnavailable, type OutageLogger } from './dependency-outage.js';
 import { PROBLEM_CONTENT_TYPE, resolveProblem } from './problem.js';
 
 /** The part of a pino / Fastify logger the filter uses. */
-export interface ErrorLogger {
+export interface ErrorLogger extends OutageLogger {
   error(obj: object, msg: string): void;
 }
 
@@ -26,10 +27,16 @@ export function requestPath(url: string | undefined): string {
  * Renders every error as RFC 9457 application/problem+json (routes, guards, pipes, 404s and the
  * Fastify framework errors Nest's error handler forwards). 5xx are logged with the request id and
  * reported; their detail is generic. Errors are never enveloped (the interceptor only maps success).
+ * A dependency that cannot be reached (PostgreSQL, Redis) is a 503 with Retry-After, logged and
+ * reported once per outage (DependencyOutageTracker), not once per request.
  */
 @Catch()
 export class ProblemJsonFilter implements ExceptionFilter {
-  constructor(private readonly logger: ErrorLogger) {}
+  private readonly outages: DependencyOutageTracker;
+
+  constructor(private readonly logger: ErrorLogger) {
+    this.outages = new DependencyOutageTracker(logger, (err) => reportError(err, { route: 'dependency outage' }));
+  }
 
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') throw exception;
@@ -41,7 +48,10 @@ export class ProblemJsonFilter implements ExceptionFilter {
     const url = 'raw' in request ? request.url : (request.originalUrl ?? request.url);
     const problem = resolveProblem(exception, { instance: requestPath(url), requestId });
 
-    if (problem.status >= 500) {
+    if (problem.status === 503 && isDependencyUnavailable(exception)) {
+      const route = ('routeOptions' in request ? request.routeOptions.url : undefined) ?? problem.body.instance;
+      this.outages.record(exception, { route, request_id: requestId });
+    } else if (problem.status >= 500) {
       const method = request.method ?? 'UNKNOWN';
       const route = ('routeOptions' in request ? request.routeOptions.url : undefined) ?? problem.body.instance;
       this.logger.error({ err: exception, request_id: requestId, method, route }, 'Unhandled error');

@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import { HttpException } from '@nestjs/common';
+import { DEPENDENCY_RETRY_AFTER_SECONDS, isDependencyUnavailable } from './dependency-outage.js';
 
 /**
  * RFC 9457 problem details. `type` is `https://lms.local/problems/<code>`: a stable, URL-shaped
@@ -9,6 +10,7 @@ import { HttpException } from '@nestjs/common';
 export const PROBLEM_TYPE_BASE = 'https://lms.local/problems/';
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 export const INTERNAL_ERROR_DETAIL = 'Internal server error';
+export const DEPENDENCY_UNAVAILABLE_DETAIL = 'The service is temporarily unavailable; retry shortly';
 
 export interface FieldError {
   field: string;
@@ -182,6 +184,14 @@ export function resolveProblem(exception: unknown, ctx: ProblemContext): Resolve
       status,
       body: problemBody(status, exception.code, exception.detail, ctx, { ...exception.extra }),
       headers: { ...exception.headers },
+    };
+  }
+
+  if (isDependencyUnavailable(exception)) {
+    return {
+      status: 503,
+      body: problemBody(503, 'service_unavailable', DEPENDENCY_UNAVAILABLE_DETAIL, ctx),
+      headers: { 'Retry-After': String(DEPENDENCY_RETRY_AFTER_SECONDS) },
     };
   }
 

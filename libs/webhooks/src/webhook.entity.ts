@@ -42,7 +42,7 @@ export class WebhookEndpoint {
   @Column({ type: 'varchar', length: WEBHOOK_URL_MAX }) url!: string;
   @Column({ type: 'varchar', length: WEBHOOK_DESCRIPTION_MAX, nullable: true }) description!: string | null;
   /** Event names, or ["*"] for every event. */
-  @Column({ type: 'jsonb', default: () => `'["*"]'::jsonb` }) events!: string[];
+  @Column({ type: 'jsonb', default: () => `'["*"]'` }) events!: string[];
   @Column({ name: 'is_active', type: 'boolean', default: true }) isActive!: boolean;
   /** Sealed `whsec_…` secret (null for env endpoints: they sign with WEBHOOK_SIGNING_SECRET). */
   @Column({ name: 'secret_sealed', type: 'text', nullable: true }) secretSealed!: string | null;

@@ -21,6 +21,7 @@ import { BENCH_DIR, BENCH_EMAIL_DOMAIN, ROOT, log, openDatabase, readSeedInfo, t
 import { PgCpuMeter, hasWrk, processCpuMicros, runLoad, wrkVersion } from './load.mjs';
 import { filesScenario } from './files.mjs';
 import { certificatesScenario } from './certificates.mjs';
+import { webhooksScenario } from './webhooks.mjs';
 import { summarizeProfile } from './profile.mjs';
 
 const ALL_SCENARIOS = [
@@ -37,11 +38,12 @@ const ALL_SCENARIOS = [
   'rate-limit',
   'files',
   'certificates',
+  'webhooks',
 ];
 /** Measured against the API with its cache off (phase 1); every other scenario runs on the production-like API. */
 const PHASE1_SCENARIOS = ['list', 'by-id', 'by-slug'];
 /** Scenarios that start their own servers (certificates.mjs: the API with its cache off and one worker). */
-const OWN_SERVER_SCENARIOS = ['certificates'];
+const OWN_SERVER_SCENARIOS = ['certificates', 'webhooks'];
 
 const TARGETS = {
   listRatio: 0.65,
@@ -728,6 +730,11 @@ async function main() {
     // ---- certificates: a backlog drained by one worker, the catalog's p99 meanwhile ----
     if (want('certificates')) {
       await certificatesScenario({ Server, apiEnv, apiServer, servers, bench, db, listFile, add, results, target });
+    }
+
+    // ---- webhooks: outbox events fanned out by one worker to 10 local endpoints, vs a bare undici loop ----
+    if (want('webhooks')) {
+      await webhooksScenario({ Server, apiEnv, servers, bench, db, add, results, target });
     }
 
     // ---- micro-benchmark of the guard's pieces ----

@@ -15,6 +15,7 @@ import { AddLoginAttemptCounters1796137281077 as M11 } from './1796137281077-Add
 import { AddFiles1796140946479 as M12 } from './1796140946479-AddFiles.js';
 import { Certificates1796146283908 as M13 } from './1796146283908-Certificates.js';
 import { Webhooks1796147199601 as M14 } from './1796147199601-Webhooks.js';
+import { AnalyticsRollups1796148423296 as M15 } from './1796148423296-AnalyticsRollups.js';
 
 export const MIGRATIONS: Array<new () => MigrationInterface> = [
   M0,
@@ -32,4 +33,5 @@ export const MIGRATIONS: Array<new () => MigrationInterface> = [
   M12,
   M13,
   M14,
+  M15,
 ];

@@ -65,6 +65,7 @@ const SERVER_SET: Readonly<Record<string, string>> = {
   'webhook_deliveries.status': 'a delivery state set by the engine',
   'webhook_deliveries.last_error': 'an error code or message, cut to 500 characters',
   'webhook_delivery_attempts.error': 'an error code or message, cut to 500 characters',
+  'analytics_counters.metric': 'a metric name constant (analytics triggers)',
 };
 
 const LENGTH_CONSTRAINTS = new Set(['maxLength', 'isLength']);

@@ -24,6 +24,7 @@ import { QuizzesModule, QuizzesHttpModule } from '#quizzes';
 import { FilesModule } from '#files';
 import { CertificatesModule } from '#certificates';
 import { WebhooksModule } from '#webhooks';
+import { AnalyticsModule } from '#analytics';
 
 export interface ApiModuleOptions {
   config: AppConfig;
@@ -69,6 +70,7 @@ export class ApiModule {
         FilesModule.forRoot({ workers: opts.workers, http: true }),
         CertificatesModule.forRoot({ workers: opts.workers, http: true }),
         WebhooksModule.forRoot({ workers: opts.workers, http: true }),
+        AnalyticsModule.forRoot({ workers: opts.workers, http: true }),
         ...(opts.extraModules ?? []),
       ],
     };

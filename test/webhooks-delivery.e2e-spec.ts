@@ -213,10 +213,18 @@ describe('webhook delivery (engine, ManualClock, no workers)', () => {
     expect(receiver.at('/redirect-target')).toHaveLength(0);
 
     receiver.on('/hang', { hang: true });
-    const hung = await deliverOnce(await addEndpoint(t, receiver.url('/hang')));
+    const hangEndpoint = await addEndpoint(t, receiver.url('/hang'));
+    const hung = await deliverOnce(hangEndpoint);
     expect(hung).toMatchObject({ status: 'pending', last_status_code: null, last_error: 'timeout' });
     expect(hung.last_duration_ms as number).toBeGreaterThanOrEqual(900);
     expect(hung.last_duration_ms as number).toBeLessThan(5000);
+    // A busy endpoint's deliveries wait about twice its attempt time (within [0.75, 1.25] of that, at
+    // most the 1 s timeout): a black hole's about the timeout, a fast endpoint's a few tens of ms.
+    expect(dispatcher.busyDelay(hangEndpoint.id)).toBeGreaterThanOrEqual(750);
+    expect(dispatcher.busyDelay(hangEndpoint.id)).toBeLessThanOrEqual(1250);
+    const fast = await addEndpoint(t, receiver.url('/fast'));
+    await deliverOnce(fast);
+    expect(dispatcher.busyDelay(fast.id)).toBeLessThan(300);
   });
 
   it(`disables an endpoint whose every attempt failed for WEBHOOK_DISABLE_AFTER_DAYS (5) days, and emails the admins`, async () => {

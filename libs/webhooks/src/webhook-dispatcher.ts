@@ -20,8 +20,14 @@ export const WEBHOOK_RANDOM = Symbol('WEBHOOK_RANDOM');
 
 /** Extra time a claim outlives the request timeout (the attempt's bookkeeping). */
 const CLAIM_MARGIN_MS = 5_000;
-/** How long a delivery waits when its endpoint already has WEBHOOK_ENDPOINT_CONCURRENCY attempts running here. */
-const ENDPOINT_BUSY_DELAY_MS = 250;
+/**
+ * How long a delivery waits when its endpoint already has WEBHOOK_ENDPOINT_CONCURRENCY attempts
+ * running here: about twice the endpoint's recent attempt time (a fast endpoint frees a slot within
+ * milliseconds, a black hole only at the timeout), at least this, at most the timeout, with jitter.
+ */
+const ENDPOINT_BUSY_MIN_DELAY_MS = 50;
+/** Weight of the latest attempt in an endpoint's moving average of attempt time. */
+const DURATION_EWMA_WEIGHT = 0.3;
 
 /** Reference timestamp format: UTC ISO-8601 with +00:00 (Python's isoformat of an aware datetime). */
 export function webhookTimestamp(at: Date): string {
@@ -78,6 +84,8 @@ export class WebhookDispatcher implements OnModuleDestroy {
   private readonly logger = new Logger(WebhookDispatcher.name);
   private readonly agent: Agent;
   private readonly inFlight = new Map<string, number>();
+  /** Moving average of each endpoint's attempt time here (ms), for the busy wait. */
+  private readonly attemptMs = new Map<string, number>();
   private waits = 0;
 
   constructor(
@@ -216,18 +224,30 @@ export class WebhookDispatcher implements OnModuleDestroy {
         endpointId,
         row.attempts + 1,
         `.w${Date.now()}-${this.waits}`,
-        ENDPOINT_BUSY_DELAY_MS,
+        this.busyDelay(endpointId),
       );
       return { state: 'endpoint_busy' };
     }
     this.inFlight.set(endpointId, running + 1);
     try {
-      return await this.attemptClaimed(deliveryId);
+      const result = await this.attemptClaimed(deliveryId);
+      if (result.outcome) {
+        const previous = this.attemptMs.get(endpointId) ?? result.outcome.durationMs;
+        this.attemptMs.set(endpointId, previous + DURATION_EWMA_WEIGHT * (result.outcome.durationMs - previous));
+      }
+      return result;
     } finally {
       const left = (this.inFlight.get(endpointId) ?? 1) - 1;
       if (left <= 0) this.inFlight.delete(endpointId);
       else this.inFlight.set(endpointId, left);
     }
+  }
+
+  /** The busy wait of an endpoint (see ENDPOINT_BUSY_MIN_DELAY_MS). */
+  busyDelay(endpointId: string): number {
+    const timeoutMs = this.config.WEBHOOK_TIMEOUT_SECONDS * 1000;
+    const base = Math.min(timeoutMs, Math.max(ENDPOINT_BUSY_MIN_DELAY_MS, 2 * (this.attemptMs.get(endpointId) ?? 0)));
+    return Math.round(base * (0.75 + 0.5 * this.random()));
   }
 
   private async attemptClaimed(deliveryId: string): Promise<AttemptResult> {

@@ -102,7 +102,11 @@ export {
   type ProblemExceptionOptions,
 } from './http/problem.js';
 export { ProblemJsonFilter } from './http/problem.filter.js';
-export { DependencyOutageTracker, isDependencyUnavailable, DEPENDENCY_RETRY_AFTER_SECONDS } from './http/dependency-outage.js';
+export {
+  DependencyOutageTracker,
+  isDependencyUnavailable,
+  DEPENDENCY_RETRY_AFTER_SECONDS,
+} from './http/dependency-outage.js';
 export { createValidationPipe, flattenValidationErrors, validationException } from './http/validation.js';
 export { EnvelopeInterceptor, shouldEnvelope, wrapEnvelope, type Envelope } from './http/envelope.js';
 export {

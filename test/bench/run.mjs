@@ -22,6 +22,7 @@ import { PgCpuMeter, hasWrk, processCpuMicros, runLoad, wrkVersion } from './loa
 import { filesScenario } from './files.mjs';
 import { certificatesScenario } from './certificates.mjs';
 import { webhooksScenario } from './webhooks.mjs';
+import { analyticsScenario } from './analytics.mjs';
 import { summarizeProfile } from './profile.mjs';
 
 const ALL_SCENARIOS = [
@@ -39,6 +40,7 @@ const ALL_SCENARIOS = [
   'files',
   'certificates',
   'webhooks',
+  'analytics',
 ];
 /** Measured against the API with its cache off (phase 1); every other scenario runs on the production-like API. */
 const PHASE1_SCENARIOS = ['list', 'by-id', 'by-slug'];
@@ -517,7 +519,9 @@ async function main() {
 
     // ---- phase 1: the API with its cache off (every request reaches PostgreSQL) vs the floor ----
     let tokens = new Map();
-    const needsTokens = ['auth', 'my-courses', 'progress', 'quiz', 'journey', 'rate-limit', 'files'].some(want);
+    const needsTokens = ['auth', 'my-courses', 'progress', 'quiz', 'journey', 'rate-limit', 'files', 'analytics'].some(
+      want,
+    );
     const phase1 = PHASE1_SCENARIOS.some(want);
     const nocache = apiServer(false);
     if (phase1 || needsTokens) {
@@ -723,6 +727,9 @@ async function main() {
           results,
           target,
         });
+      }
+      if (want('analytics')) {
+        await analyticsScenario({ bench, api, monitor, fx, tokenOf, opts, add, results, target });
       }
       await api.stop();
     }

@@ -261,7 +261,11 @@ describe.each(queueBackends())('the scheduled expiry job on $name (worker app)',
     db = await createTestDatabase();
     // The API serves HTTP only; the worker app (as in production) schedules and runs the sweep.
     t = await createTestApp({ workers: false, db, env, clock });
-    worker = await createTestWorker(db, { ...env, QUIZ_EXPIRY_SWEEP_SECONDS: '1' }, clock);
+    worker = await createTestWorker(
+      db,
+      { ...env, QUIZ_EXPIRY_SWEEP_SECONDS: '1', JOB_SCHEDULER_REASSERT_SECONDS: '1' },
+      clock,
+    );
   });
   afterAll(async () => {
     // Leave nothing scheduled behind on a shared Redis.
@@ -299,5 +303,14 @@ describe.each(queueBackends())('the scheduled expiry job on $name (worker app)',
     );
     expect(row).toMatchObject({ expired: true, score: '0.00', is_passed: false, answers: [] });
     expect(await submittedEvents(t, attemptId)).toHaveLength(1);
+  });
+  it('comes back by itself when the broker loses it (no restart): re-asserted every JOB_SCHEDULER_REASSERT_SECONDS', async () => {
+    const queue = t.app.get(JobProducer).queue('progress');
+    await until('the job scheduler', () => queue.getJobScheduler(QUIZ_EXPIRY_SCHEDULER_ID));
+    // What a Redis restarted without its data, a FLUSHALL or a failover to a lagging replica does to it.
+    await queue.removeJobScheduler(QUIZ_EXPIRY_SCHEDULER_ID);
+    expect(await queue.getJobScheduler(QUIZ_EXPIRY_SCHEDULER_ID)).toBeUndefined();
+    const back = await until('the job scheduler re-asserted', () => queue.getJobScheduler(QUIZ_EXPIRY_SCHEDULER_ID));
+    expect(back).toMatchObject({ name: 'expire-quiz-attempts', every: 1000 });
   });
 });

@@ -72,6 +72,7 @@ export {
 export { JobHandler, type JobHandlerFn } from './queue/job-handler.decorator.js';
 export { JobHandlerRegistry, buildHandlerMap, type DiscoveredJobHandler } from './queue/job-handler.registry.js';
 export { JobProducer, QueueUnavailableError } from './queue/job.producer.js';
+export { JobSchedules, type JobSchedule } from './queue/job-schedules.js';
 export { BULLMQ_PG_SCHEMA, defaultJobOptions } from './queue/queue.connection.js';
 export { OutboxEvent } from './outbox/outbox-event.entity.js';
 export { OutboxService, OUTBOX_NOTIFY_CHANNEL } from './outbox/outbox.service.js';

@@ -5,7 +5,7 @@ import {
   AppConfig,
   Clock,
   JobHandler,
-  JobProducer,
+  JobSchedules,
   runSql,
   type DeleteFileObjectPayload,
   type SweepOrphanFilesPayload,
@@ -41,29 +41,20 @@ export class FileJobsHandler implements OnApplicationBootstrap {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(FILE_STORAGE) private readonly storage: FileStorage,
-    @Inject(JobProducer) private readonly producer: JobProducer,
+    @Inject(JobSchedules) private readonly schedules: JobSchedules,
     @Inject(AppConfig) private readonly config: AppConfig,
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 
   onApplicationBootstrap(): void {
-    // Not awaited: a broker that is down must not block start-up (as the quiz expiry sweep).
-    this.producer
-      .queue('files')
-      .upsertJobScheduler(
-        ORPHAN_SWEEP_SCHEDULER_ID,
-        { every: this.config.FILE_ORPHAN_SWEEP_SECONDS * 1000 },
-        {
-          name: 'sweep-orphan-files',
-          data: {} satisfies SweepOrphanFilesPayload,
-          opts: { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } },
-        },
-      )
-      .catch((err: unknown) =>
-        this.logger.warn(
-          `could not schedule the orphan file sweep: ${err instanceof Error ? err.message : String(err)}`,
-        ),
-      );
+    this.schedules.register({
+      queue: 'files',
+      id: ORPHAN_SWEEP_SCHEDULER_ID,
+      everyMs: this.config.FILE_ORPHAN_SWEEP_SECONDS * 1000,
+      name: 'sweep-orphan-files',
+      data: {} satisfies SweepOrphanFilesPayload,
+      opts: { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } },
+    });
   }
 
   @JobHandler('files', 'delete-file-object')

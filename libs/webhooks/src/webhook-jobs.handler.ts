@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs
 import type { Job } from 'bullmq';
 import {
   JobHandler,
-  JobProducer,
+  JobSchedules,
   type ResumeWebhookDeliveriesPayload,
   type WebhookDeliverPayload,
   type WebhookFanOutPayload,
@@ -24,26 +24,18 @@ export class WebhookJobsHandler implements OnApplicationBootstrap {
 
   constructor(
     @Inject(WebhookDispatcher) private readonly dispatcher: WebhookDispatcher,
-    @Inject(JobProducer) private readonly producer: JobProducer,
+    @Inject(JobSchedules) private readonly schedules: JobSchedules,
   ) {}
 
   onApplicationBootstrap(): void {
-    this.producer
-      .queue('webhooks')
-      .upsertJobScheduler(
-        RESUME_DELIVERIES_SCHEDULER_ID,
-        { every: RESUME_EVERY_MS },
-        {
-          name: 'resume-deliveries',
-          data: {} satisfies ResumeWebhookDeliveriesPayload,
-          opts: { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } },
-        },
-      )
-      .catch((err: unknown) =>
-        this.logger.warn(
-          `could not schedule the webhook delivery sweep: ${err instanceof Error ? err.message : String(err)}`,
-        ),
-      );
+    this.schedules.register({
+      queue: 'webhooks',
+      id: RESUME_DELIVERIES_SCHEDULER_ID,
+      everyMs: RESUME_EVERY_MS,
+      name: 'resume-deliveries',
+      data: {} satisfies ResumeWebhookDeliveriesPayload,
+      opts: { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } },
+    });
   }
 
   @JobHandler('webhooks', 'fan-out')

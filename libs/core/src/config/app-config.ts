@@ -210,6 +210,11 @@ export class AppConfig {
   @EnvNumber() @IsInt() @Min(1000) @Max(600_000) JOB_LOCK_DURATION_MS = 15_000;
   /** How often workers look for jobs whose claim ran out (their worker died). */
   @EnvNumber() @IsInt() @Min(500) @Max(600_000) JOB_STALLED_INTERVAL_MS = 10_000;
+  /**
+   * Seconds between re-assertions of the job schedulers (quiz expiry, orphan sweeps): a broker that
+   * lost them (restarted empty, flushed, failed over) has them back within this, without a restart.
+   */
+  @EnvNumber() @IsInt() @Min(1) @Max(86_400) JOB_SCHEDULER_REASSERT_SECONDS = 60;
   @EnvNumber() @IsInt() @Min(10) OUTBOX_POLL_INTERVAL_MS = 500;
   @EnvNumber() @IsInt() @Min(1) @Max(1000) OUTBOX_BATCH_SIZE = 100;
   /** Port of the worker's own /health and /metrics server (0 = none). */

@@ -6,6 +6,7 @@ import { DATABASE_URL } from '../database/database.module.js';
 import { QUEUE_HEALTH } from '../health/queue-health.js';
 import { JobHandlerRegistry } from './job-handler.registry.js';
 import { JobProducer } from './job.producer.js';
+import { JobSchedules } from './job-schedules.js';
 import { defaultJobOptions, LmsQueue, LmsWorker, queueConnection } from './queue.connection.js';
 import { QUEUE_NAMES } from './queue.definitions.js';
 import { createQueueProcessor } from './queue.processor.js';
@@ -47,10 +48,10 @@ export class QueueModule {
         // The readiness check pings the queue backend through this token.
         { provide: QUEUE_HEALTH, useExisting: JobProducer },
         ...(opts.workers
-          ? [JobHandlerRegistry, ...QUEUE_NAMES.map((q) => createQueueProcessor(q, workerOptions))]
+          ? [JobHandlerRegistry, JobSchedules, ...QUEUE_NAMES.map((q) => createQueueProcessor(q, workerOptions))]
           : []),
       ],
-      exports: [JobProducer, QUEUE_HEALTH],
+      exports: [JobProducer, QUEUE_HEALTH, ...(opts.workers ? [JobSchedules] : [])],
     };
   }
 }

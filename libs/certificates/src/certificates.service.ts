@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -16,7 +16,7 @@ import {
   type PageQuery,
 } from '#core';
 import { canManageCourse } from '#courses';
-import { FILE_STORAGE, FileNotInStorageError, type FileStorage } from '#files';
+import { FILE_STORAGE, FileNotInStorageError, type FileStorage, type StoredObject } from '#files';
 import { EmailService } from '#notifications';
 import { CERTIFICATE_TEXT_MAX } from './certificate.entity.js';
 import { newCertificateNumber } from './certificate-number.js';
@@ -152,9 +152,9 @@ export class CertificatesService {
         const issuedAt = this.clock.now();
         const completionDate = source.completed_at ? new Date(source.completed_at) : issuedAt;
         const printed = {
-          studentName: snapshot(source.student_name),
-          courseTitle: snapshot(source.course_title),
-          instructorName: snapshot(source.instructor_name ?? ''),
+          student_name: snapshot(source.student_name),
+          course_title: snapshot(source.course_title),
+          instructor_name: snapshot(source.instructor_name ?? ''),
         };
         for (let attempt = 1; attempt <= NUMBER_ATTEMPTS; attempt++) {
           const number = newCertificateNumber(issuedAt);
@@ -163,15 +163,13 @@ export class CertificatesService {
           const key = this.pdfKey(number);
           // The id is chosen here so the verification URL (which may carry it) is printed on the PDF.
           const id = randomUUID();
-          const pdf = await renderCertificatePdf({
-            ...printed,
-            completionDate,
-            certificateNumber: number,
-            verificationUrl: this.verificationUrl({ id, certificate_number: number }),
-          });
-          const sha256 = createHash('sha256').update(pdf).digest('hex');
           storedKey = key;
-          await this.storage.put(key, Readable.from([pdf]), { contentType: 'application/pdf' });
+          const { stored } = await this.storePdf(key, {
+            id,
+            certificate_number: number,
+            completion_date: completionDate,
+            ...printed,
+          });
           const inserted = (
             await runSql<CertificateRow>(
               m,
@@ -189,12 +187,12 @@ export class CertificatesService {
                 source.course_id,
                 completionDate,
                 issuedAt,
-                printed.studentName,
-                printed.courseTitle,
-                printed.instructorName,
+                printed.student_name,
+                printed.course_title,
+                printed.instructor_name,
                 key,
-                sha256,
-                pdf.length,
+                stored.sha256,
+                stored.size,
               ],
             )
           ).rows;
@@ -365,16 +363,32 @@ export class CertificatesService {
       if ((err as { name?: unknown } | null)?.name !== FileNotInStorageError.name) throw err;
     }
     this.logger.warn(`certificate ${row.certificate_number}: stored PDF missing, rendering it again`);
+    const { pdf, stored } = await this.storePdf(row.pdf_storage_key, row);
+    return { body: Readable.from([pdf]), size: stored.size, sha256: stored.sha256 };
+  }
+
+  /**
+   * Renders the certificate's PDF (its printed names, completion date, number and verification URL:
+   * the same input always gives the same bytes) and stores it under `key`; the storage reports the
+   * size and SHA-256 it wrote.
+   */
+  private async storePdf(
+    key: string,
+    c: Pick<
+      CertificateRow,
+      'id' | 'certificate_number' | 'completion_date' | 'student_name' | 'course_title' | 'instructor_name'
+    >,
+  ): Promise<{ pdf: Buffer; stored: StoredObject }> {
     const pdf = await renderCertificatePdf({
-      studentName: row.student_name,
-      courseTitle: row.course_title,
-      instructorName: row.instructor_name,
-      completionDate: new Date(row.completion_date),
-      certificateNumber: row.certificate_number,
-      verificationUrl: this.verificationUrl(row),
+      studentName: c.student_name,
+      courseTitle: c.course_title,
+      instructorName: c.instructor_name,
+      completionDate: new Date(c.completion_date),
+      certificateNumber: c.certificate_number,
+      verificationUrl: this.verificationUrl(c),
     });
-    await this.storage.put(row.pdf_storage_key, Readable.from([pdf]), { contentType: 'application/pdf' });
-    return { body: Readable.from([pdf]), size: pdf.length, sha256: createHash('sha256').update(pdf).digest('hex') };
+    const stored = await this.storage.put(key, Readable.from([pdf]), { contentType: 'application/pdf' });
+    return { pdf, stored };
   }
 
   /** A course's certificates (revoked ones included), newest first: the course's managers. */

@@ -19,6 +19,7 @@ import {
   type AuthUser,
 } from '#core';
 import { CertificateCredentialResponseDto, JwksResponseDto } from './dto/certificate.dto.js';
+import { CertificatesService } from './certificates.service.js';
 import { CredentialsService, STATUS_LIST_TTL_SECONDS } from './credentials.service.js';
 
 const PROBLEM = PROBLEM_SCHEMA_REF;
@@ -36,7 +37,10 @@ const listParam = new ParseIntPipe({
 @ApiTags('certificates')
 @Controller('certificates')
 export class CredentialsController {
-  constructor(@Inject(CredentialsService) private readonly credentials: CredentialsService) {}
+  constructor(
+    @Inject(CredentialsService) private readonly credentials: CredentialsService,
+    @Inject(CertificatesService) private readonly certificates: CertificatesService,
+  ) {}
 
   @Get('issuer')
   @Public()
@@ -97,7 +101,7 @@ export class CredentialsController {
     @CurrentUser() caller: AuthUser,
     @Param('certificate_id', uuidParam('certificate_id')) id: string,
   ): Promise<CertificateCredentialResponseDto> {
-    const row = await this.credentials.readable(caller, id);
+    const row = await this.certificates.readable(caller, id);
     return { format: 'vc+jwt', ...(await this.credentials.credential(row)) };
   }
 }

@@ -2,7 +2,6 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { AppConfig, Clock, ProblemException, dataPath, runSql } from '#core';
-import { CertificatesService } from './certificates.service.js';
 import type { CertificateRow } from './dto/certificate.dto.js';
 import { buildIssuerProfile, buildOpenBadgeCredential, type IssuerProfile } from './credential/open-badge.js';
 import { loadSigningKeys, type CredentialKeyRing, type CredentialPublicJwk } from './credential/signing-keys.js';
@@ -31,7 +30,6 @@ export class CredentialsService implements OnModuleInit {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    @Inject(CertificatesService) private readonly certificates: CertificatesService,
     @Inject(AppConfig) private readonly config: AppConfig,
     @Inject(Clock) private readonly clock: Clock,
   ) {}
@@ -121,7 +119,4 @@ export class CredentialsService implements OnModuleInit {
     });
     return signCredentialJwt(credential, this.keys, { now: this.clock.now() });
   }
-
-  /** For the controller: the certificate a caller may read (download rules). */
-  readable: CertificatesService['readable'] = (caller, id) => this.certificates.readable(caller, id);
 }

@@ -48,14 +48,15 @@ export class ProblemJsonFilter implements ExceptionFilter {
     const url = 'raw' in request ? request.url : (request.originalUrl ?? request.url);
     const problem = resolveProblem(exception, { instance: requestPath(url), requestId });
 
-    if (problem.status === 503 && isDependencyUnavailable(exception)) {
+    if (problem.status >= 500) {
       const route = ('routeOptions' in request ? request.routeOptions.url : undefined) ?? problem.body.instance;
-      this.outages.record(exception, { route, request_id: requestId });
-    } else if (problem.status >= 500) {
-      const method = request.method ?? 'UNKNOWN';
-      const route = ('routeOptions' in request ? request.routeOptions.url : undefined) ?? problem.body.instance;
-      this.logger.error({ err: exception, request_id: requestId, method, route }, 'Unhandled error');
-      reportError(exception, { requestId, method, route });
+      if (problem.status === 503 && isDependencyUnavailable(exception)) {
+        this.outages.record(exception, { route, request_id: requestId });
+      } else {
+        const method = request.method ?? 'UNKNOWN';
+        this.logger.error({ err: exception, request_id: requestId, method, route }, 'Unhandled error');
+        reportError(exception, { requestId, method, route });
+      }
     }
 
     if (raw.headersSent || raw.writableEnded) return;

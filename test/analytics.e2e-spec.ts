@@ -662,6 +662,18 @@ describe('analytics', () => {
         /idx_quiz_attempts_quiz_(status_)?started/,
       ],
       [
+        'my recent activity (30 days)',
+        () => ANALYTICS_SQL.MY_ACTIVITY_SQL,
+        () => [s1.user.id, '2026-11-01T00:00:00Z', '2026-12-01T00:00:00Z'],
+        /uq_lesson_progress_enrollment_lesson[\s\S]*idx_quiz_attempts_enrollment|idx_quiz_attempts_enrollment[\s\S]*uq_lesson_progress_enrollment_lesson/,
+      ],
+      [
+        'lesson funnel',
+        () => ANALYTICS_SQL.LESSON_FUNNEL_SQL,
+        () => [courseId],
+        /PK_959b2417f6b612dcafeaaaf9546[\s\S]*PK_bc8b0aec147f6bb60fce92507ca|PK_bc8b0aec147f6bb60fce92507ca[\s\S]*PK_959b2417f6b612dcafeaaaf9546/,
+      ],
+      [
         'quiz attempt count',
         () => ANALYTICS_SQL.QUIZ_ATTEMPT_COUNT_SQL,
         () => [quizId],

@@ -913,16 +913,19 @@ async function journeyScenario(bench, api, fx, tokenOf, results, opts) {
       const own = ownBy.get(ins.id) ?? [];
       lines.push(`GET\t/api/v1/courses?mine=true&page=1&page_size=20\t${t}`);
       if (own.length) lines.push(`GET\t/api/v1/courses/${own[k % own.length]}\t${t}`);
+      lines.push(`GET\t/api/v1/analytics/instructors/${ins.id}/overview\t${t}`);
+      if (own.length) lines.push(`GET\t/api/v1/analytics/courses/${own[k % own.length]}\t${t}`);
     } else {
       lines.push(`GET\t/api/v1/users?page=1&page_size=20\t${tokenOf(fx.admin)}`);
+      lines.push(`GET\t/api/v1/analytics/system/overview\t${tokenOf(fx.admin)}`);
     }
   }
   const file = bench.requestFile('journey', lines);
   results.notes.push(
     'Mixed journey (the original k6 scenario): students (70%) GET /users/me (dashboard), /enrollments/my-courses, ' +
       '/courses (catalog), /courses/{id}, /courses/{id}/lessons; instructors (20%) GET /courses?mine=true and one ' +
-      'of their courses; admins (10%) GET /users. Skipped because the routes do not exist yet: instructor analytics ' +
-      'and the admin system overview.',
+      "of their courses, their overview (/analytics/instructors/{id}/overview) and one course's analytics; admins " +
+      '(10%) GET /users and /analytics/system/overview.',
   );
   log('journey: warm-up');
   await bench.warm(api, { file, mode: 'cycle', connections: 8 });

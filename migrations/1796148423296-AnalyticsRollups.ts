@@ -242,6 +242,14 @@ const ANALYTICS_TRIGGERS_UP = [
      FOR EACH ROW EXECUTE FUNCTION lms_analytics_course_deleting()`,
 ];
 
+/** Version 1 of each function, by name (AnalyticsStaticTriggers' down() restores them). */
+export const ANALYTICS_TRIGGER_FUNCTIONS_V1: Record<string, string> = Object.fromEntries(
+  ANALYTICS_TRIGGERS_UP.flatMap((sql) => {
+    const m = /^CREATE FUNCTION (\w+)\(/.exec(sql);
+    return m ? [[m[1], sql]] : [];
+  }),
+);
+
 const ANALYTICS_TRIGGERS_DOWN = [
   'DROP TRIGGER trg_courses_analytics_deleting ON courses',
   ...['enrollments', 'users', 'courses', 'lesson_progress', 'quiz_attempts'].flatMap((table) =>

@@ -16,6 +16,7 @@ import { AddFiles1796140946479 as M12 } from './1796140946479-AddFiles.js';
 import { Certificates1796146283908 as M13 } from './1796146283908-Certificates.js';
 import { Webhooks1796147199601 as M14 } from './1796147199601-Webhooks.js';
 import { AnalyticsRollups1796148423296 as M15 } from './1796148423296-AnalyticsRollups.js';
+import { AnalyticsStaticTriggers1796158809537 as M16 } from './1796158809537-AnalyticsStaticTriggers.js';
 
 export const MIGRATIONS: Array<new () => MigrationInterface> = [
   M0,
@@ -34,4 +35,5 @@ export const MIGRATIONS: Array<new () => MigrationInterface> = [
   M13,
   M14,
   M15,
+  M16,
 ];

@@ -62,6 +62,87 @@ async function gradebook(api, path, token) {
 }
 
 /**
+ * What the analytics triggers add to the writes that feed them, measured inside PostgreSQL on one
+ * connection: the same N single-row statements (the shapes the API issues: a lesson progress update
+ * with a status change, an enrollment's summary update, a new enrollment, a graded quiz attempt's
+ * score) timed with the table's analytics triggers enabled and disabled (ALTER TABLE ... DISABLE
+ * TRIGGER, inside a transaction that is rolled back), alternated twice after a warm-up pass; median
+ * per statement. Wall time on one connection: the statement's PostgreSQL cost plus one round trip.
+ */
+async function triggerCost(monitor, n = 400) {
+  const ids = async (sql) => (await monitor.query({ text: sql, values: [n], rowMode: 'array' })).rows;
+  const progress = await ids(
+    `SELECT id FROM lesson_progress WHERE status <> 'completed' ORDER BY md5(id::text) LIMIT $1`,
+  );
+  const enrollments = await ids(`SELECT id FROM enrollments ORDER BY md5(id::text) LIMIT $1`);
+  const attempts = await ids(`SELECT id FROM quiz_attempts WHERE status = 'graded' ORDER BY md5(id::text) LIMIT $1`);
+  const pairs = await ids(
+    `SELECT s.id, c.id FROM (SELECT id FROM users WHERE role = 'student' ORDER BY md5(id::text) LIMIT $1) s
+     CROSS JOIN LATERAL (SELECT c.id FROM courses c WHERE c.is_published
+       AND NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.student_id = s.id AND e.course_id = c.id)
+       ORDER BY md5(c.id::text || s.id::text) LIMIT 1) c`,
+  );
+  const cases = [
+    [
+      'lesson progress: status → completed, time + 30 s',
+      'lesson_progress',
+      `UPDATE lesson_progress SET status = 'completed', completed_at = now(), completion_percentage = 100,
+         time_spent_seconds = time_spent_seconds + 30, updated_at = now() WHERE id = $1`,
+      progress,
+    ],
+    [
+      'enrollment summary: progress, lessons, time',
+      'enrollments',
+      `UPDATE enrollments SET progress_percentage = least(progress_percentage + 5, 100),
+         completed_lessons_count = completed_lessons_count + 1, total_time_spent_seconds = total_time_spent_seconds + 30,
+         updated_at = now() WHERE id = $1`,
+      enrollments,
+    ],
+    [
+      'new enrollment',
+      'enrollments',
+      `INSERT INTO enrollments (student_id, course_id, total_lessons_count) VALUES ($1, $2, 5)`,
+      pairs,
+    ],
+    [
+      'quiz attempt: regraded score',
+      'quiz_attempts',
+      `UPDATE quiz_attempts SET score = score + 0, graded_at = now() WHERE id = $1`,
+      attempts,
+    ],
+  ];
+  const out = [];
+  for (const [label, table, sql, params] of cases) {
+    if (!params.length) continue;
+    const pass = async (enabled) => {
+      await monitor.query('BEGIN');
+      try {
+        if (!enabled) {
+          for (const op of ['ins', 'upd', 'del']) {
+            await monitor.query(`ALTER TABLE ${table} DISABLE TRIGGER trg_${table}_analytics_${op}`);
+          }
+        }
+        const t0 = process.hrtime.bigint();
+        for (const p of params) await monitor.query({ name: `trigger-cost-${label}`, text: sql, values: p });
+        return Number(process.hrtime.bigint() - t0) / 1e3 / params.length;
+      } finally {
+        await monitor.query('ROLLBACK');
+      }
+    };
+    await pass(true);
+    const on = [];
+    const off = [];
+    for (let i = 0; i < 2; i++) {
+      on.push(await pass(true));
+      off.push(await pass(false));
+    }
+    const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+    out.push({ label, n: params.length, on: median(on), off: median(off) });
+  }
+  return out;
+}
+
+/**
  * @param {object} ctx run.mjs's phase 2: { bench, api, monitor, fx, tokenOf, opts, add, results, target }
  */
 export async function analyticsScenario({ bench, api, monitor, fx, tokenOf, opts, add, results, target }) {
@@ -157,6 +238,19 @@ export async function analyticsScenario({ bench, api, monitor, fx, tokenOf, opts
         `peak ${(peak / 2 ** 20).toFixed(0)} MB.`,
     );
   }
+  log('analytics: trigger cost of the writes that feed the rollups');
+  const costs = await triggerCost(monitor);
+  results.analytics.triggerCost = costs;
+  results.notes.push(
+    'analytics triggers, cost per single-row write (median µs per statement on one connection, triggers on / off, ' +
+      'in rolled-back transactions): ' +
+      costs
+        .map(
+          (c) => `${c.label}: ${c.on.toFixed(0)} / ${c.off.toFixed(0)} µs (+${(c.on - c.off).toFixed(0)} µs, n=${c.n})`,
+        )
+        .join('; ') +
+      '.',
+  );
   results.notes.push(
     `analytics routes: ${connections} connections, ${duration} s per round after a warm-up, on the API with its cache on ` +
       '(courses/{id} and quizzes/{id}/items are cached per viewer: 300 s and 60 s TTL, so most of their requests are cache hits).',

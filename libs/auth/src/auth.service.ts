@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { AppConfig, ProblemException, type AuthUser, runSql } from '#core';
+import { AppConfig, ProblemException, type AuthUser, recordLogin, runSql } from '#core';
 import { EmailService } from '#notifications';
 import { PasswordService, UserResponseDto, UsersService, type User } from '#users';
 import { AccessTokenBlacklist } from './access-token-blacklist.js';
@@ -90,10 +90,12 @@ export class AuthService {
       const ok = await this.passwords.verify(password, found ? found.passwordHash : await this.getDummyHash());
       if (!found || !ok) {
         await attempt.fail();
+        recordLogin('failure');
         throw invalidCredentials();
       }
       user = found;
       await attempt.succeed();
+      recordLogin('success');
     } finally {
       await attempt.release(); // an error before the verdict gives the reservation back
     }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { AppConfig, Clock, ProblemException, RedisService, runSql } from '#core';
+import { AppConfig, Clock, ProblemException, RedisService, recordLogin, runSql } from '#core';
 import { normalizeEmail } from '#users';
 
 export const ACCOUNT_LOCKED_DETAIL =
@@ -116,7 +116,10 @@ export class LockoutService {
       }
     }
     reserved ??= await this.reservePostgres(counters, limit);
-    if (!reserved) throw new ProblemException(401, 'account_locked', ACCOUNT_LOCKED_DETAIL);
+    if (!reserved) {
+      recordLogin('locked');
+      throw new ProblemException(401, 'account_locked', ACCOUNT_LOCKED_DETAIL);
+    }
 
     let settled = false;
     const settle = async (outcome: Outcome): Promise<void> => {

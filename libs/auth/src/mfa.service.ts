@@ -3,7 +3,7 @@ import QRCode from 'qrcode';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { AppConfig, ProblemException, runSql } from '#core';
+import { AppConfig, ProblemException, recordMfaChallenge, runSql } from '#core';
 import { EmailService } from '#notifications';
 import { PasswordService, User, UserResponseDto, UsersService } from '#users';
 import { AuthTokensService, type TokenPair } from './auth-tokens.service.js';
@@ -176,6 +176,7 @@ export class MfaService {
       expiresAt: new Date(signed.exp * 1000),
       consumedAt: null,
     });
+    recordMfaChallenge('issued');
     return {
       mfa_required: true,
       challenge_token: signed.token,
@@ -225,6 +226,7 @@ export class MfaService {
       const pair = await this.authTokens.issue(entity, undefined, m);
       return { kind: 'ok' as const, user: entity, pair };
     });
+    recordMfaChallenge(outcome.kind === 'ok' ? 'passed' : 'failed');
     switch (outcome.kind) {
       case 'ok':
         return {

@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config.js';
 import type { Logger } from 'pino';
+import { DatabaseMetrics } from '../observability/database-metrics.js';
 import { ROOT_LOGGER } from '../observability/observability.module.js';
 import { createDataSourceOptions } from './data-source-options.js';
 
@@ -27,7 +28,7 @@ export class DatabaseModule {
           }),
         }),
       ],
-      providers: [{ provide: DATABASE_URL, useValue: url }],
+      providers: [{ provide: DATABASE_URL, useValue: url }, DatabaseMetrics],
       exports: [DATABASE_URL],
     };
   }

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { AppConfig } from '../config/app-config.js';
 import { registerHttpMetrics } from './http-metrics.js';
+import { registerAppMetrics } from './app-metrics.js';
 import { collectDefaultMetricsOnce } from './metrics.js';
 
 export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
@@ -35,6 +36,7 @@ export class MetricsInstaller implements OnModuleInit {
   onModuleInit(): void {
     if (!this.config.METRICS_ENABLED) return;
     collectDefaultMetricsOnce();
+    registerAppMetrics();
     if (!this.opts.http) return;
     const adapter = this.adapterHost.httpAdapter;
     if (adapter?.getType() !== 'fastify') return;

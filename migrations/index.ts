@@ -17,6 +17,7 @@ import { Certificates1796146283908 as M13 } from './1796146283908-Certificates.j
 import { Webhooks1796147199601 as M14 } from './1796147199601-Webhooks.js';
 import { AnalyticsRollups1796148423296 as M15 } from './1796148423296-AnalyticsRollups.js';
 import { AnalyticsStaticTriggers1796158809537 as M16 } from './1796158809537-AnalyticsStaticTriggers.js';
+import { ProcessedEvents1796158810537 as M17 } from './1796158810537-ProcessedEvents.js';
 
 export const MIGRATIONS: Array<new () => MigrationInterface> = [
   M0,
@@ -36,4 +37,5 @@ export const MIGRATIONS: Array<new () => MigrationInterface> = [
   M14,
   M15,
   M16,
+  M17,
 ];

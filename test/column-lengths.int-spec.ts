@@ -42,6 +42,7 @@ const SERVER_SET: Readonly<Record<string, string>> = {
   'idempotency_keys.key': 'the Idempotency-Key header, checked by isValidIdempotencyKey (below)',
   'idempotency_keys.request_hash': 'a sha256 hex digest',
   'outbox_events.event_type': 'an event type constant',
+  'processed_events.handler': 'a `<queue>.<jobName>` constant (outboxHandlerName)',
   'deployment_notices.key': 'a notice name constant',
   // Written from the multipart upload (no DTO): set or bounded by FilesService.
   'files.filename': '`<uuid>.<ext>`, the extension at most 16 characters',

@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
 import type { DataSource } from 'typeorm';
-import type { AppConfig, RedisService } from '#core';
+import type { AppConfig } from '#core';
 import type { AccessTokenBlacklist } from './access-token-blacklist.js';
 import { AuthStateReader } from './auth-state.js';
 
@@ -21,27 +21,23 @@ const ROW = {
 
 interface Setup {
   query?: AsyncMock;
-  redis?: boolean;
   blacklistEnabled?: boolean;
   failClosed?: boolean;
-  isRevoked?: AsyncMock;
 }
 
 function reader(s: Setup = {}) {
   const query = s.query ?? fn().mockResolvedValue({ rows: [ROW] });
-  const isRevoked = s.isRevoked ?? fn().mockResolvedValue(false);
   const r = new AuthStateReader(
     { driver: { master: { query } } } as unknown as DataSource,
     { ACCESS_TOKEN_BLACKLIST_FAIL_CLOSED: s.failClosed ?? true } as AppConfig,
-    { client: s.redis ? {} : null } as unknown as RedisService,
-    { enabled: s.blacklistEnabled ?? true, isRevoked } as unknown as AccessTokenBlacklist,
+    { enabled: s.blacklistEnabled ?? true } as unknown as AccessTokenBlacklist,
   );
-  return { r, query, isRevoked };
+  return { r, query };
 }
 
 describe('AuthStateReader', () => {
-  it('PostgreSQL blacklist: one named statement returns the user and the revocation flag', async () => {
-    const { r, query, isRevoked } = reader({
+  it('one named statement returns the user and the revocation flag (no Redis on this path)', async () => {
+    const { r, query } = reader({
       query: fn().mockResolvedValue({ rows: [{ ...ROW, revoked: true }] }),
     });
     await expect(r.read(USER, JTI)).resolves.toEqual({
@@ -51,7 +47,6 @@ describe('AuthStateReader', () => {
     expect(query).toHaveBeenCalledTimes(1);
     expect(query.mock.calls[0]![0]).toMatchObject({ name: expect.stringMatching(/^lms_/), values: [USER, JTI] });
     expect((query.mock.calls[0]![0] as { text: string }).text).toContain('revoked_access_tokens');
-    expect(isRevoked).not.toHaveBeenCalled();
   });
 
   it('no such user: user null, not revoked', async () => {
@@ -75,13 +70,10 @@ describe('AuthStateReader', () => {
     await expect(reader({ query: down(), failClosed: false }).r.read(USER, JTI)).rejects.toThrow('connection refused');
   });
 
-  it('Redis blacklist (or none): the user statement and the blacklist check run side by side', async () => {
-    for (const setup of [{ redis: true }, { blacklistEnabled: false }]) {
-      const { r, query, isRevoked } = reader({ ...setup, isRevoked: fn().mockResolvedValue(true) });
-      await expect(r.read(USER, JTI)).resolves.toMatchObject({ user: { id: USER }, revoked: true });
-      expect(query.mock.calls[0]![0]).toMatchObject({ name: expect.stringMatching(/^lms_/), values: [USER] });
-      expect((query.mock.calls[0]![0] as { text: string }).text).not.toContain('revoked_access_tokens');
-      expect(isRevoked).toHaveBeenCalledWith(JTI);
-    }
+  it('blacklist disabled: the user statement alone, never revoked', async () => {
+    const { r, query } = reader({ blacklistEnabled: false });
+    await expect(r.read(USER, JTI)).resolves.toMatchObject({ user: { id: USER }, revoked: false });
+    expect(query.mock.calls[0]![0]).toMatchObject({ name: expect.stringMatching(/^lms_/), values: [USER] });
+    expect((query.mock.calls[0]![0] as { text: string }).text).not.toContain('revoked_access_tokens');
   });
 });

@@ -30,7 +30,7 @@ export class RefreshToken {
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
 }
 
-/** Blacklisted access tokens (PostgreSQL store; Redis keys when REDIS_URL is set). */
+/** Blacklisted access tokens until they expire (the only store, Redis or not: AccessTokenBlacklist). */
 @Entity({ name: 'revoked_access_tokens' })
 @Index('idx_revoked_access_tokens_expires', ['expiresAt'])
 export class RevokedAccessToken {

@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import nodemailer, { type Transporter } from 'nodemailer';
-import { AppConfig, dataPath, type SendEmailPayload } from '#core';
+import { AppConfig, dataPath, type OutboxJobRef, type SendEmailPayload } from '#core';
 
 export type EmailDelivery = { kind: 'smtp'; messageId: string } | { kind: 'file'; path: string };
 
@@ -38,6 +38,12 @@ export class EmailTransport implements OnApplicationShutdown {
     await writeFile(path, info.message as Buffer);
     this.logger.log(`email to ${message.to} "${message.subject}" written to ${path}`);
     return { kind: 'file', path };
+  }
+
+  /** The Message-ID of an outbox event's mail: `<{event_id}.{handler}@{EMAIL_FROM's domain}>`. */
+  messageIdOf(event: OutboxJobRef): string {
+    const domain = /@([^\s>]+)>?\s*$/.exec(this.config.EMAIL_FROM)?.[1] ?? 'lms.local';
+    return `<${event.eventId}.${event.handler}@${domain}>`;
   }
 
   onApplicationShutdown(): void {

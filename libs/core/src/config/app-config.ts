@@ -217,6 +217,12 @@ export class AppConfig {
   @EnvNumber() @IsInt() @Min(1) @Max(86_400) JOB_SCHEDULER_REASSERT_SECONDS = 60;
   @EnvNumber() @IsInt() @Min(10) OUTBOX_POLL_INTERVAL_MS = 500;
   @EnvNumber() @IsInt() @Min(1) @Max(1000) OUTBOX_BATCH_SIZE = 100;
+  /**
+   * Seconds after publishing an outbox event at which its jobs are added again (same job ids, so a
+   * job the broker still holds is not duplicated) unless every one recorded its processing; again
+   * every as many seconds, for at most 7 days. Covers a broker that lost acknowledged jobs.
+   */
+  @EnvNumber() @IsInt() @Min(1) @Max(86_400) OUTBOX_REDELIVER_AFTER_SECONDS = 300;
   /** Port of the worker's own /health and /metrics server (0 = none). */
   @EnvNumber() @IsInt() @Min(0) @Max(65535) WORKER_HTTP_PORT = 9100;
 

@@ -7,6 +7,7 @@ import {
   type HealthIndicatorResult,
 } from '@nestjs/terminus';
 import { AppConfig } from '../config/app-config.js';
+import { RedisService } from '../redis/redis.module.js';
 import { QUEUE_HEALTH, type QueueHealth } from './queue-health.js';
 
 export type ComponentStatus = 'up' | 'down';
@@ -21,6 +22,9 @@ export interface ReadinessReport {
 /** Milliseconds each dependency gets to answer before it counts as down. */
 export const READINESS_TIMEOUT_MS = 2000;
 
+/** Milliseconds Redis gets to answer readiness's PING (it answers in well under one when healthy). */
+export const REDIS_PING_TIMEOUT_MS = 500;
+
 /** Readiness of the API's dependencies, checked with terminus and mapped to the public body shape. */
 @Injectable()
 export class ReadinessService {
@@ -30,6 +34,7 @@ export class ReadinessService {
     @Inject(HealthIndicatorService) private readonly indicators: HealthIndicatorService,
     @Inject(TypeOrmHealthIndicator) private readonly typeorm: TypeOrmHealthIndicator,
     @Optional() @Inject(QUEUE_HEALTH) private readonly queue: QueueHealth | null = null,
+    @Optional() @Inject(RedisService) private readonly redis: RedisService | null = null,
   ) {}
 
   async check(): Promise<ReadinessReport> {
@@ -44,8 +49,14 @@ export class ReadinessService {
     return { status: ok ? 'ok' : 'degraded', database, queue, redis };
   }
 
-  /** Pings the queue backend (QUEUE_HEALTH); without a probe only a PostgreSQL-backed queue passes (see check). */
-  pingQueue(): Promise<void> {
+  /**
+   * Pings the queue backend (QUEUE_HEALTH); without a probe only a PostgreSQL-backed queue passes (see
+   * check). A Redis-backed queue is first checked through the shared Redis client: at once while it
+   * knows Redis is down (disconnected, or its circuit open), otherwise a PING of at most
+   * REDIS_PING_TIMEOUT_MS (a hung server opens the circuit): /ready answers 503 promptly.
+   */
+  async pingQueue(): Promise<void> {
+    if (this.config.queueBackend === 'redis' && this.redis?.client) await this.redis.ping(REDIS_PING_TIMEOUT_MS);
     if (this.queue) return this.queue.ping();
     if (this.config.queueBackend === 'postgres') return Promise.resolve();
     return Promise.reject(new Error('no queue health probe is registered'));

@@ -35,6 +35,8 @@ const UNAVAILABLE_MESSAGES = [
   /^Connection is closed\.?$/,
   /Reached the max retries per request limit/,
   /Stream isn't writeable and enableOfflineQueue options is false/,
+  /^Command timed out$/,
+  /^Redis is unavailable \(circuit open\)/,
 ];
 
 /** Seconds a client is told to wait (Retry-After) while a dependency is unavailable. */

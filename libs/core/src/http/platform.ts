@@ -1,3 +1,5 @@
+import type { Server } from 'node:http';
+import { Server as NetServer } from 'node:net';
 import { RequestMethod } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { LogController } from 'fastify';
@@ -41,9 +43,17 @@ export const CORS_EXPOSED_HEADERS = [
 ];
 
 /**
- * FastifyAdapter that, on app.close(), first stops taking new requests (503 problem) and waits for
- * in-flight ones (up to SHUTDOWN_TIMEOUT_SECONDS) *before* Nest runs the providers' destroy hooks
- * (database, queues), which happen before the HTTP server itself is closed.
+ * FastifyAdapter that, on app.close() (SIGTERM), before Nest runs the providers' destroy hooks
+ * (database, queues):
+ * 1. closes the listener at once: new connections are refused (the proxy or load balancer sends them
+ *    to another instance) instead of being accepted and then reset;
+ * 2. keeps the open keep-alive connections: a request arriving on one gets 503 with
+ *    `Connection: close` (onRequest hook), and the responses of in-flight requests carry
+ *    `Connection: close` too (onSend hook), so every connection ends after a complete response.
+ *    Closing idle keep-alive connections now (what http.Server#close does) would reset those on
+ *    which a client is sending a request at that moment;
+ * 3. waits for the in-flight requests (up to SHUTDOWN_TIMEOUT_SECONDS). The connections still idle
+ *    then are closed with the server, after the destroy hooks.
  */
 class LmsFastifyAdapter extends FastifyAdapter {
   constructor(
@@ -56,7 +66,9 @@ class LmsFastifyAdapter extends FastifyAdapter {
 
   override async beforeClose(): Promise<void> {
     super.beforeClose();
-    await this.tracker.drain(this.drainTimeoutMs);
+    const drained = this.tracker.drain(this.drainTimeoutMs);
+    stopListening(this.getHttpServer() as Server);
+    await drained;
   }
 }
 
@@ -142,7 +154,10 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger): Fastify
     // An answer sent before the request body was read to its end (an upload refused or failed while
     // streaming): close the connection after it. Otherwise the client, still sending the rest of that
     // body on a keep-alive connection, can wait on it for ever, and its next request with it.
-    if (!request.raw.complete && hasRequestBody(request)) void reply.header('connection', 'close');
+    // Draining (shutdown): the connection ends after this response, cleanly, instead of staying idle
+    // until the server closes it under a client that may be sending on it.
+    if (tracker.draining || (!request.raw.complete && hasRequestBody(request)))
+      void reply.header('connection', 'close');
     done(null, payload);
   });
 
@@ -164,6 +179,16 @@ export function createFastifyAdapter(config: AppConfig, logger: Logger): Fastify
   });
 
   return adapter;
+}
+
+/**
+ * Stops accepting connections, keeping the open ones: net.Server#close, not http.Server#close (which,
+ * since Node 19, also closes idle keep-alive connections). Fastify's own close later calls
+ * http.Server#close, which closes the connections left idle and waits for the rest.
+ */
+function stopListening(server: Server): void {
+  if (!server.listening) return;
+  NetServer.prototype.close.call(server);
 }
 
 /** The request announced a body (Content-Length above 0, or chunked). */

@@ -88,6 +88,16 @@ export class JobProducer implements QueueDepthSource, OnModuleInit, OnApplicatio
     return job.id;
   }
 
+  /** Whether the broker holds job `jobId` of `queue` in any state (waiting, active, delayed, completed, failed, ...). */
+  async hasJob(queue: QueueName, jobId: string): Promise<boolean> {
+    const state = await withTimeout(
+      this.queue(queue).getJobState(jobId),
+      QUEUE_OPERATION_TIMEOUT_MS,
+      `job state ${queue}/${jobId}`,
+    );
+    return state !== 'unknown';
+  }
+
   /** Throws when the queue backend (Redis, or PostgreSQL in embedded mode) cannot be reached. */
   async ping(): Promise<void> {
     await withTimeout(this.queue('emails').getJobCounts('waiting'), QUEUE_OPERATION_TIMEOUT_MS, 'queue backend ping');

@@ -3,6 +3,7 @@ import { Processor, WorkerHost } from '@nestjs/bullmq';
 import type { Job } from 'bullmq';
 import { AppConfig } from '../config/app-config.js';
 import { reportError } from '../observability/error-reporter.js';
+import { outboxJobRef, ProcessedEvents } from '../outbox/processed-events.js';
 import { JobHandlerRegistry } from './job-handler.registry.js';
 import { jobDuration, jobFailures } from './queue.metrics.js';
 import type { QueueName } from './queue.definitions.js';
@@ -12,6 +13,11 @@ import type { QueueName } from './queue.definitions.js';
  * @JobHandler and records duration/failure metrics. Its worker is created paused (autorun false)
  * and started in onApplicationBootstrap, i.e. only after the handler registry validated every job
  * name (onModuleInit); it is closed by @nestjs/bullmq on shutdown, which waits for active jobs.
+ *
+ * A job made from an outbox event (id `<eventId>.<queue>.<jobName>`) is skipped when
+ * processed_events already records the pair (a redelivery: the relay re-enqueues what a broker may
+ * have lost), and the pair is recorded when the handler succeeds (a no-op if the handler recorded it
+ * in its own transaction with ProcessedEvents.claim).
  */
 export function createQueueProcessor(
   queue: QueueName,
@@ -25,6 +31,7 @@ export function createQueueProcessor(
     constructor(
       @Inject(JobHandlerRegistry) private readonly registry: JobHandlerRegistry,
       @Inject(AppConfig) private readonly config: AppConfig,
+      @Inject(ProcessedEvents) private readonly processed: ProcessedEvents,
     ) {
       super();
     }
@@ -39,8 +46,15 @@ export function createQueueProcessor(
 
     async process(job: Job): Promise<unknown> {
       const end = jobDuration.startTimer({ queue, job_name: job.name });
+      const outboxJob = outboxJobRef(queue, job);
       try {
+        if (outboxJob && (await this.processed.isProcessed(outboxJob))) {
+          end({ status: 'skipped' });
+          this.logger.log(`job ${queue}/${job.name} ${job.id ?? ''} skipped: its event was already processed`);
+          return { skipped: 'already processed' };
+        }
         const result = await this.registry.dispatch(queue, job);
+        if (outboxJob) await this.processed.record(outboxJob);
         end({ status: 'completed' });
         return result;
       } catch (err) {

@@ -20,6 +20,9 @@ const common = {
   testEnvironmentOptions: { customExportConditions: ['lms-source', 'node', 'node-addons'] },
 };
 
+// OPENAPI_CONTRACT=strict fails a test whose responses differ from the OpenAPI document.
+const contract = { setupFilesAfterEnv: ['<rootDir>/test/support/openapi-contract-setup.ts'] };
+
 export default {
   globalSetup: '<rootDir>/test/support/global-setup.mjs',
   globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
@@ -31,7 +34,8 @@ export default {
       displayName: 'integration',
       roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/test'],
       testMatch: ['**/*.int-spec.ts'],
+      ...contract,
     },
-    { ...common, displayName: 'e2e', roots: ['<rootDir>/test'], testMatch: ['**/*.e2e-spec.ts'] },
+    { ...common, ...contract, displayName: 'e2e', roots: ['<rootDir>/test'], testMatch: ['**/*.e2e-spec.ts'] },
   ],
 };

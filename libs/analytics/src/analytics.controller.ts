@@ -1,17 +1,8 @@
 import { Readable } from 'node:stream';
 import { Controller, Get, Inject, Param, Query, Res } from '@nestjs/common';
-import {
-  ApiForbiddenResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiProduces,
-  ApiTags,
-  ApiUnauthorizedResponse,
-  ApiUnprocessableEntityResponse,
-} from '@nestjs/swagger';
+import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { Authenticated, CurrentUser, PROBLEM_SCHEMA_REF, uuidParam, type AuthUser } from '#core';
+import { Authenticated, CurrentUser, uuidParam, type AuthUser, Endpoint } from '#core';
 import { AnalyticsService } from './analytics.service.js';
 import {
   ACTIVITY_DEFAULT_DAYS,
@@ -26,13 +17,9 @@ import {
   SystemOverviewDto,
 } from './dto/analytics.dto.js';
 
-const PROBLEM = PROBLEM_SCHEMA_REF;
-const UNAUTHORIZED = { description: 'Not authenticated', schema: PROBLEM };
-const MANAGER_403 = {
-  description:
-    'Students: "Insufficient permissions"; instructors of another course: "Not authorized to view analytics for this course"',
-  schema: PROBLEM,
-};
+const UNAUTHORIZED = 'Not authenticated';
+const MANAGER_403 =
+  'Students: "Insufficient permissions"; instructors of another course: "Not authorized to view analytics for this course"';
 
 /** /analytics (reference §10) and the instructor insights. Freshness of every figure: README "Analytics". */
 @ApiTags('analytics')
@@ -42,41 +29,41 @@ export class AnalyticsController {
 
   @Get('my-progress')
   @Authenticated()
-  @ApiOperation({
+  @Endpoint({
     summary: "The caller's learning summary (live)",
     description:
       'Quiz figures count graded attempts only; average_quiz_score is the mean raw score in points, not a percentage.',
+    operationId: 'getMyProgress',
+    errors: { 401: UNAUTHORIZED },
   })
   @ApiOkResponse({ type: MyProgressDto })
-  @ApiUnauthorizedResponse(UNAUTHORIZED)
   myProgress(@CurrentUser() caller: AuthUser): Promise<MyProgressDto> {
     return this.analytics.myProgress(caller);
   }
 
   @Get('my-dashboard')
   @Authenticated()
-  @ApiOperation({
+  @Endpoint({
     summary: "The caller's summary, courses and 30-day activity (live)",
     description: 'recent_activity lists the UTC days with activity between now − 30 days and now, newest first.',
+    operationId: 'getMyDashboard',
+    errors: { 401: UNAUTHORIZED },
   })
   @ApiOkResponse({ type: MyDashboardDto })
-  @ApiUnauthorizedResponse(UNAUTHORIZED)
   myDashboard(@CurrentUser() caller: AuthUser): Promise<MyDashboardDto> {
     return this.analytics.myDashboard(caller);
   }
 
   @Get('courses/:course_id')
   @Authenticated()
-  @ApiOperation({
+  @Endpoint({
     summary: 'Course analytics (admin or the owning instructor)',
     description:
       'From counters kept in the writing transaction; cached 300 s per viewer (so at most 300 s old), never shared.',
+    operationId: 'getCourseAnalytics',
+    errors: { 401: UNAUTHORIZED, 403: MANAGER_403, 404: 'Course not found', 422: 'course_id is not a UUID' },
   })
   @ApiOkResponse({ type: CourseAnalyticsDto })
-  @ApiUnauthorizedResponse(UNAUTHORIZED)
-  @ApiForbiddenResponse(MANAGER_403)
-  @ApiNotFoundResponse({ description: 'Course not found', schema: PROBLEM })
-  @ApiUnprocessableEntityResponse({ description: 'course_id is not a UUID', schema: PROBLEM })
   course(
     @CurrentUser() caller: AuthUser,
     @Param('course_id', uuidParam('course_id')) courseId: string,
@@ -86,17 +73,15 @@ export class AnalyticsController {
 
   @Get('courses/:course_id/lessons')
   @Authenticated()
-  @ApiOperation({
+  @Endpoint({
     summary: 'Lesson drop-off funnel (admin or the owning instructor; live rollups)',
     description:
       'Per lesson in order: students who started and completed it, completed / course enrollments, and the median ' +
       'time spent of those who started.',
+    operationId: 'getLessonFunnel',
+    errors: { 401: UNAUTHORIZED, 403: MANAGER_403, 404: 'Course not found', 422: 'course_id is not a UUID' },
   })
   @ApiOkResponse({ type: LessonFunnelDto })
-  @ApiUnauthorizedResponse(UNAUTHORIZED)
-  @ApiForbiddenResponse(MANAGER_403)
-  @ApiNotFoundResponse({ description: 'Course not found', schema: PROBLEM })
-  @ApiUnprocessableEntityResponse({ description: 'course_id is not a UUID', schema: PROBLEM })
   lessons(
     @CurrentUser() caller: AuthUser,
     @Param('course_id', uuidParam('course_id')) courseId: string,
@@ -106,15 +91,13 @@ export class AnalyticsController {
 
   @Get('courses/:course_id/activity')
   @Authenticated()
-  @ApiOperation({
+  @Endpoint({
     summary: 'Daily enrollments, completions and quiz submissions (admin or the owning instructor; live rollups)',
     description: '`days` (1–365, default 30): today (UTC, by the server clock) and the days − 1 before, oldest first.',
+    operationId: 'getCourseActivity',
+    errors: { 401: UNAUTHORIZED, 403: MANAGER_403, 404: 'Course not found', 422: 'Bad course_id or days' },
   })
   @ApiOkResponse({ type: CourseActivityDto })
-  @ApiUnauthorizedResponse(UNAUTHORIZED)
-  @ApiForbiddenResponse(MANAGER_403)
-  @ApiNotFoundResponse({ description: 'Course not found', schema: PROBLEM })
-  @ApiUnprocessableEntityResponse({ description: 'Bad course_id or days', schema: PROBLEM })
   activity(
     @CurrentUser() caller: AuthUser,
     @Param('course_id', uuidParam('course_id')) courseId: string,
@@ -125,22 +108,20 @@ export class AnalyticsController {
 
   @Get('courses/:course_id/gradebook.csv')
   @Authenticated()
-  @ApiOperation({
+  @Endpoint({
     summary: 'The course gradebook as CSV, streamed (admin or the owning instructor; live)',
     description:
       'RFC 4180 (CRLF, quoted fields), one row per enrollment: name, email, progress, completed lessons, best graded ' +
       'score per quiz (points), completion date, certificate number (unless revoked). Cells starting with = + - @ ' +
       "are prefixed with '.",
+    operationId: 'exportGradebook',
+    errors: { 401: UNAUTHORIZED, 403: MANAGER_403, 404: 'Course not found', 422: 'course_id is not a UUID' },
   })
   @ApiProduces('text/csv')
   @ApiOkResponse({
     description: 'text/csv; header=present, `Content-Disposition: attachment`',
     content: { 'text/csv': { schema: { type: 'string' } } },
   })
-  @ApiUnauthorizedResponse(UNAUTHORIZED)
-  @ApiForbiddenResponse(MANAGER_403)
-  @ApiNotFoundResponse({ description: 'Course not found', schema: PROBLEM })
-  @ApiUnprocessableEntityResponse({ description: 'course_id is not a UUID', schema: PROBLEM })
   async gradebook(
     @CurrentUser() caller: AuthUser,
     @Param('course_id', uuidParam('course_id')) courseId: string,
@@ -157,21 +138,20 @@ export class AnalyticsController {
 
   @Get('quizzes/:quiz_id/items')
   @Authenticated()
-  @ApiOperation({
+  @Endpoint({
     summary: 'Item analysis of a quiz (admin or the owning instructor)',
     description:
       "Computed from the quiz's graded attempts (its index, no table scan); cached 60 s per viewer. Essays report " +
       'mean points only.',
+    operationId: 'getQuizItemAnalysis',
+    errors: {
+      401: UNAUTHORIZED,
+      403: 'Students: "Insufficient permissions"; other instructors: "Not authorized to view analytics for this quiz"',
+      404: 'Quiz not found',
+      422: 'quiz_id is not a UUID',
+    },
   })
   @ApiOkResponse({ type: QuizItemsDto })
-  @ApiUnauthorizedResponse(UNAUTHORIZED)
-  @ApiForbiddenResponse({
-    description:
-      'Students: "Insufficient permissions"; other instructors: "Not authorized to view analytics for this quiz"',
-    schema: PROBLEM,
-  })
-  @ApiNotFoundResponse({ description: 'Quiz not found', schema: PROBLEM })
-  @ApiUnprocessableEntityResponse({ description: 'quiz_id is not a UUID', schema: PROBLEM })
   quizItems(
     @CurrentUser() caller: AuthUser,
     @Param('quiz_id', uuidParam('quiz_id')) quizId: string,
@@ -181,15 +161,16 @@ export class AnalyticsController {
 
   @Get('instructors/:instructor_id/overview')
   @Authenticated()
-  @ApiOperation({ summary: "An instructor's overview (admin, or the instructor for their own id; live rollups)" })
-  @ApiOkResponse({ type: InstructorOverviewDto })
-  @ApiUnauthorizedResponse(UNAUTHORIZED)
-  @ApiForbiddenResponse({
-    description:
-      'Students: "Insufficient permissions"; other instructors: "Not authorized to view this instructor overview"',
-    schema: PROBLEM,
+  @Endpoint({
+    summary: "An instructor's overview (admin, or the instructor for their own id; live rollups)",
+    operationId: 'getInstructorOverview',
+    errors: {
+      401: UNAUTHORIZED,
+      403: 'Students: "Insufficient permissions"; other instructors: "Not authorized to view this instructor overview"',
+      422: 'instructor_id is not a UUID',
+    },
   })
-  @ApiUnprocessableEntityResponse({ description: 'instructor_id is not a UUID', schema: PROBLEM })
+  @ApiOkResponse({ type: InstructorOverviewDto })
   instructor(
     @CurrentUser() caller: AuthUser,
     @Param('instructor_id', uuidParam('instructor_id')) instructorId: string,
@@ -199,10 +180,12 @@ export class AnalyticsController {
 
   @Get('system/overview')
   @Authenticated()
-  @ApiOperation({ summary: 'System-wide counts (admin; counters kept in the writing transaction)' })
+  @Endpoint({
+    summary: 'System-wide counts (admin; counters kept in the writing transaction)',
+    operationId: 'getSystemOverview',
+    errors: { 401: UNAUTHORIZED, 403: 'Only admins can access system overview' },
+  })
   @ApiOkResponse({ type: SystemOverviewDto })
-  @ApiUnauthorizedResponse(UNAUTHORIZED)
-  @ApiForbiddenResponse({ description: 'Only admins can access system overview', schema: PROBLEM })
   system(@CurrentUser() caller: AuthUser): Promise<SystemOverviewDto> {
     return this.analytics.systemOverview(caller);
   }

@@ -5,7 +5,6 @@ import {
   ApiHeader,
   ApiNoContentResponse,
   ApiOkResponse,
-  ApiOperation,
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
@@ -20,8 +19,8 @@ import {
   serializeCookie,
   type AuthUser,
   type CookieOptions,
+  Endpoint,
 } from '#core';
-import { ApiProblem } from './auth.controller.js';
 import type { TokenPair } from './auth-tokens.service.js';
 import { AuthService } from './auth.service.js';
 import { ClientIp } from './client-ip.js';
@@ -85,6 +84,7 @@ const CSRF_HEADER_DOC = {
   name: 'X-CSRF-Token',
   description: 'The value of the csrf_token cookie (double submit)',
   required: false,
+  schema: { type: 'string', minLength: 43, maxLength: 43, pattern: '^[A-Za-z0-9_-]{43}$' },
 };
 
 /**
@@ -103,18 +103,21 @@ export class AuthCookieController {
   @Public()
   @Post('login-cookie')
   @HttpCode(200)
-  @ApiOperation({
+  @Endpoint({
     summary: 'Log in and receive the tokens as cookies',
     description:
       'Sets access_token and refresh_token (HttpOnly) and csrf_token (readable) cookies. With MFA on, ' +
       'returns the challenge and sets no cookies.',
+    operationId: 'loginWithCookies',
+    errors: {
+      401: 'invalid_credentials, account_locked, account_disabled or email_not_verified',
+      422: 'validation_failed',
+    },
   })
   @ApiBody({ type: LoginDto })
   @ApiOkResponse({
     schema: { oneOf: [{ $ref: getSchemaPath(CookieAuthResponseDto) }, { $ref: getSchemaPath(LoginMfaChallengeDto) }] },
   })
-  @ApiProblem(401, 'invalid_credentials, account_locked, account_disabled or email_not_verified')
-  @ApiProblem(422, 'validation_failed')
   async loginCookie(
     @Body() dto: LoginDto,
     @ClientIp() ip: string,
@@ -129,16 +132,20 @@ export class AuthCookieController {
   @Public()
   @Post('refresh-cookie')
   @HttpCode(200)
-  @ApiOperation({
+  @Endpoint({
     summary: 'Rotate the refresh token (body or refresh_token cookie) and set new cookies',
     description: 'Requires the CSRF double submit (csrf_token cookie echoed in X-CSRF-Token).',
+    operationId: 'refreshCookieTokens',
+    optionalAuth: true,
+    errors: {
+      400: 'refresh_token_required',
+      401: 'invalid_refresh_token, refresh_token_reused, token_mismatch, user_inactive',
+      403: 'csrf_failed',
+    },
   })
   @ApiHeader({ ...CSRF_HEADER_DOC, required: true })
   @ApiBody({ type: OptionalRefreshTokenDto, required: false })
   @ApiOkResponse({ type: CookieAuthResponseDto })
-  @ApiProblem(400, 'refresh_token_required')
-  @ApiProblem(401, 'invalid_refresh_token, refresh_token_reused, token_mismatch, user_inactive')
-  @ApiProblem(403, 'csrf_failed')
   async refreshCookie(
     @Body() dto: OptionalRefreshTokenDto,
     @Req() request: FastifyRequest,
@@ -156,13 +163,15 @@ export class AuthCookieController {
   @Public()
   @Post('logout-cookie')
   @HttpCode(204)
-  @ApiOperation({
+  @Endpoint({
     summary: 'Log out in cookie mode: revoke the cookies’ tokens and delete the cookies',
     description: 'Requires the CSRF double submit when auth cookies are sent.',
+    operationId: 'logoutWithCookies',
+    optionalAuth: true,
+    errors: { 403: 'csrf_failed' },
   })
   @ApiHeader(CSRF_HEADER_DOC)
   @ApiNoContentResponse({ description: 'Logged out; the cookies are deleted' })
-  @ApiProblem(403, 'csrf_failed')
   async logoutCookie(
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -186,7 +195,7 @@ export class AuthCookieController {
 
   @Authenticated()
   @Get('token-info')
-  @ApiOperation({ summary: 'Who the cookie (or Bearer) access token belongs to' })
+  @Endpoint({ summary: 'Who the cookie (or Bearer) access token belongs to', operationId: 'getTokenInfo' })
   @ApiOkResponse({ type: TokenInfoResponseDto })
   tokenInfo(@CurrentUser() user: AuthUser): TokenInfoResponseDto {
     return {

@@ -1,4 +1,4 @@
-import { applyDecorators, Body, Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
 import {
   ApiBody,
   ApiConsumes,
@@ -6,12 +6,10 @@ import {
   ApiExtraModels,
   ApiNoContentResponse,
   ApiOkResponse,
-  ApiOperation,
-  ApiResponse,
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
-import { Authenticated, CurrentUser, ProblemException, Public, type AuthUser } from '#core';
+import { Authenticated, CurrentUser, ProblemException, Public, type AuthUser, Endpoint } from '#core';
 import { UserResponseDto } from '#users';
 import { AuthTokensService } from './auth-tokens.service.js';
 import { AuthService, type AuthResult } from './auth.service.js';
@@ -27,16 +25,26 @@ import {
 } from './dto/auth.dto.js';
 import type { MfaChallengeResponse } from './mfa.service.js';
 
-/** Documents an error response as an RFC 9457 problem (application/problem+json). */
-export function ApiProblem(status: number, description: string): MethodDecorator & ClassDecorator {
-  return applyDecorators(
-    ApiResponse({
-      status,
-      description,
-      content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDetails' } } },
-    }),
-  );
-}
+/** OpenAPI examples of the main auth operations (checked against their schemas by the OpenAPI lint). */
+const CREDENTIALS_EXAMPLE = { email: 'ada@example.com', password: 'correct-horse-battery-staple' };
+const AUTH_RESPONSE_EXAMPLE = {
+  user: {
+    id: '4f0c6c1e-5b8e-4d8c-9a57-0b6f0c1d2e3f',
+    email: 'ada@example.com',
+    full_name: 'Ada Lovelace',
+    role: 'student',
+    is_active: true,
+    mfa_enabled: false,
+    created_at: '2026-01-15T09:30:00.000Z',
+    email_verified_at: null,
+  },
+  tokens: {
+    access_token: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI0ZjBjNmMxZSJ9.c2lnbmF0dXJl',
+    refresh_token: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0eXAiOiJyZWZyZXNoIn0.c2lnbmF0dXJl',
+    token_type: 'bearer',
+    expires_in: 900,
+  },
+};
 
 /** `{user, tokens: {access_token, refresh_token, token_type, expires_in}}`. */
 export function authResponse(result: AuthResult): AuthResponseDto {
@@ -54,12 +62,22 @@ export class AuthController {
   @Public()
   @Post('register')
   @HttpCode(201)
-  @ApiOperation({ summary: 'Register a student account' })
-  @ApiBody({ type: RegisterDto })
-  @ApiCreatedResponse({ type: AuthResponseDto })
-  @ApiProblem(403, 'registration_role_forbidden: a role other than student')
-  @ApiProblem(409, 'email_taken: the email is already registered')
-  @ApiProblem(422, 'validation_failed (unknown fields such as is_active are rejected)')
+  @Endpoint({
+    summary: 'Register a student account',
+    operationId: 'register',
+    errors: {
+      403: 'registration_role_forbidden: a role other than student',
+      409: 'email_taken: the email is already registered',
+      422: 'validation_failed (unknown fields such as is_active are rejected)',
+    },
+  })
+  @ApiBody({
+    type: RegisterDto,
+    examples: {
+      student: { summary: 'A new student', value: { ...CREDENTIALS_EXAMPLE, full_name: 'Ada Lovelace' } },
+    },
+  })
+  @ApiCreatedResponse({ type: AuthResponseDto, example: AUTH_RESPONSE_EXAMPLE })
   async register(@Body() dto: RegisterDto): Promise<AuthResponseDto> {
     if (dto.role != null && dto.role !== 'student') {
       throw new ProblemException(
@@ -74,14 +92,28 @@ export class AuthController {
   @Public()
   @Post('login')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Log in with email and password (returns an MFA challenge when MFA is on)' })
-  @ApiBody({ type: LoginDto })
+  @Endpoint({
+    summary: 'Log in with email and password (returns an MFA challenge when MFA is on)',
+    operationId: 'login',
+    errors: { 401: LOGIN_ERRORS, 422: 'validation_failed' },
+  })
+  @ApiBody({ type: LoginDto, examples: { password: { summary: 'Email and password', value: CREDENTIALS_EXAMPLE } } })
   @ApiOkResponse({
     description: 'Tokens, or the MFA challenge to finish with POST /auth/login/mfa',
+    examples: {
+      tokens: { summary: 'Signed in', value: AUTH_RESPONSE_EXAMPLE },
+      mfa: {
+        summary: 'MFA is on: finish with POST /auth/login/mfa',
+        value: {
+          mfa_required: true,
+          challenge_token: 'eyJhbGciOiJIUzI1NiJ9.eyJtZmEiOnRydWV9.c2ln',
+          expires_in_seconds: 600,
+          message: 'MFA verification required',
+        },
+      },
+    },
     schema: { oneOf: [{ $ref: getSchemaPath(AuthResponseDto) }, { $ref: getSchemaPath(LoginMfaChallengeDto) }] },
   })
-  @ApiProblem(401, LOGIN_ERRORS)
-  @ApiProblem(422, 'validation_failed')
   async login(@Body() dto: LoginDto, @ClientIp() ip: string): Promise<AuthResponseDto | MfaChallengeResponse> {
     const result = await this.auth.login(dto.email, dto.password, ip);
     return 'mfa' in result ? result.mfa : authResponse(result);
@@ -90,13 +122,14 @@ export class AuthController {
   @Public()
   @Post('token')
   @HttpCode(200)
-  @ApiOperation({ summary: 'OAuth2 password grant (form: username = email, password)' })
+  @Endpoint({
+    summary: 'OAuth2 password grant (form: username = email, password)',
+    operationId: 'issueOAuth2Token',
+    errors: { 400: 'mfa_required: use /auth/login then /auth/login/mfa', 401: LOGIN_ERRORS, 422: 'validation_failed' },
+  })
   @ApiConsumes('application/x-www-form-urlencoded')
   @ApiBody({ type: OAuth2PasswordFormDto })
   @ApiOkResponse({ type: TokenResponseDto })
-  @ApiProblem(400, 'mfa_required: use /auth/login then /auth/login/mfa')
-  @ApiProblem(401, LOGIN_ERRORS)
-  @ApiProblem(422, 'validation_failed')
   async token(@Body() form: OAuth2PasswordFormDto, @ClientIp() ip: string): Promise<TokenResponseDto> {
     return AuthTokensService.toResponse(await this.auth.passwordGrant(form.username, form.password, ip));
   }
@@ -104,17 +137,21 @@ export class AuthController {
   @Public()
   @Post('refresh')
   @HttpCode(200)
-  @ApiOperation({
+  @Endpoint({
     summary: 'Rotate a refresh token',
     description:
       'Returns a new pair in the same family and revokes the presented refresh token. Reusing a rotated ' +
       'token revokes the whole family. A valid Bearer access token sent along must be the same user’s and ' +
       'is revoked; an expired or invalid one is ignored.',
+    operationId: 'refreshTokens',
+    optionalAuth: true,
+    errors: {
+      401: 'invalid_refresh_token, refresh_token_reused, token_mismatch, invalid_token_type, user_inactive',
+      422: 'validation_failed',
+    },
   })
   @ApiBody({ type: RefreshTokenDto })
   @ApiOkResponse({ type: AuthResponseDto })
-  @ApiProblem(401, 'invalid_refresh_token, refresh_token_reused, token_mismatch, invalid_token_type, user_inactive')
-  @ApiProblem(422, 'validation_failed')
   async refresh(@Body() dto: RefreshTokenDto, @CurrentUser() caller?: AuthUser): Promise<AuthResponseDto> {
     return authResponse(await this.auth.refresh(dto.refresh_token, caller));
   }
@@ -122,21 +159,22 @@ export class AuthController {
   @Public()
   @Post('logout')
   @HttpCode(204)
-  @ApiOperation({
+  @Endpoint({
     summary: 'Log out: revoke the refresh token (and the access token, when a valid one is sent)',
     description: 'Works with an expired access token: only the refresh token is required.',
+    operationId: 'logout',
+    optionalAuth: true,
+    errors: { 401: 'invalid_refresh_token or token_mismatch', 422: 'validation_failed' },
   })
   @ApiBody({ type: RefreshTokenDto })
   @ApiNoContentResponse({ description: 'Logged out' })
-  @ApiProblem(401, 'invalid_refresh_token or token_mismatch')
-  @ApiProblem(422, 'validation_failed')
   async logout(@Body() dto: RefreshTokenDto, @CurrentUser() caller?: AuthUser): Promise<void> {
     await this.auth.logout(dto.refresh_token, caller);
   }
 
   @Authenticated()
   @Get('me')
-  @ApiOperation({ summary: 'The current user' })
+  @Endpoint({ summary: 'The current user', operationId: 'getAuthenticatedUser' })
   @ApiOkResponse({ type: UserResponseDto })
   me(@CurrentUser() user: AuthUser): Promise<UserResponseDto> {
     return this.auth.me(user.id);

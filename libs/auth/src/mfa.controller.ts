@@ -1,14 +1,6 @@
 import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
-import {
-  ApiBody,
-  ApiConflictResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-  ApiUnauthorizedResponse,
-  ApiUnprocessableEntityResponse,
-} from '@nestjs/swagger';
-import { Authenticated, CurrentUser, ProblemException, Public, type AuthUser } from '#core';
+import { ApiBody, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Authenticated, CurrentUser, ProblemException, Public, type AuthUser, Endpoint } from '#core';
 import {
   MessageResponseDto,
   MfaDisableDto,
@@ -27,7 +19,6 @@ function caller(user: AuthUser | undefined): AuthUser {
 }
 
 @ApiTags('auth')
-@ApiUnprocessableEntityResponse({ description: 'Validation failed' })
 @Controller('auth')
 export class MfaController {
   constructor(@Inject(MfaService) private readonly mfa: MfaService) {}
@@ -36,10 +27,12 @@ export class MfaController {
   @HttpCode(200)
   @ApiBody({ type: MfaEnableRequestDto })
   @Authenticated()
-  @ApiOperation({ summary: 'Start TOTP setup: returns a new secret (pending until confirmed)' })
+  @Endpoint({
+    summary: 'Start TOTP setup: returns a new secret (pending until confirmed)',
+    operationId: 'requestMfaEnable',
+    errors: { 401: '`invalid_password`', 409: '`mfa_already_enabled`' },
+  })
   @ApiOkResponse({ type: MfaSetupResponseDto })
-  @ApiUnauthorizedResponse({ description: '`invalid_password`' })
-  @ApiConflictResponse({ description: '`mfa_already_enabled`' })
   requestEnable(@CurrentUser() user: AuthUser | undefined, @Body() body: MfaEnableRequestDto) {
     return this.mfa.requestEnable(caller(user).id, body.password);
   }
@@ -48,10 +41,12 @@ export class MfaController {
   @HttpCode(200)
   @ApiBody({ type: MfaEnableConfirmDto })
   @Authenticated()
-  @ApiOperation({ summary: 'Confirm TOTP setup with a code: enables MFA and returns ten recovery codes (once)' })
+  @Endpoint({
+    summary: 'Confirm TOTP setup with a code: enables MFA and returns ten recovery codes (once)',
+    operationId: 'confirmMfaEnable',
+    errors: { 401: '`invalid_mfa_code`', 409: '`mfa_already_enabled`, `mfa_setup_not_started`' },
+  })
   @ApiOkResponse({ type: MfaRecoveryCodesResponseDto })
-  @ApiUnauthorizedResponse({ description: '`invalid_mfa_code`' })
-  @ApiConflictResponse({ description: '`mfa_already_enabled`, `mfa_setup_not_started`' })
   confirmEnable(@CurrentUser() user: AuthUser | undefined, @Body() body: MfaEnableConfirmDto) {
     return this.mfa.confirmEnable(caller(user).id, body.code);
   }
@@ -60,10 +55,12 @@ export class MfaController {
   @HttpCode(200)
   @ApiBody({ type: MfaDisableDto })
   @Authenticated()
-  @ApiOperation({ summary: 'Disable MFA (password and a TOTP or recovery code)' })
+  @Endpoint({
+    summary: 'Disable MFA (password and a TOTP or recovery code)',
+    operationId: 'disableMfa',
+    errors: { 401: '`invalid_password`, `invalid_mfa_code`', 409: '`mfa_not_enabled`' },
+  })
   @ApiOkResponse({ type: MessageResponseDto })
-  @ApiUnauthorizedResponse({ description: '`invalid_password`, `invalid_mfa_code`' })
-  @ApiConflictResponse({ description: '`mfa_not_enabled`' })
   disable(@CurrentUser() user: AuthUser | undefined, @Body() body: MfaDisableDto) {
     return this.mfa.disable(caller(user).id, body.password, body.code);
   }
@@ -72,11 +69,12 @@ export class MfaController {
   @HttpCode(200)
   @ApiBody({ type: MfaLoginDto })
   @Public()
-  @ApiOperation({ summary: 'Second login step: challenge_token from /auth/login plus a TOTP or recovery code' })
-  @ApiOkResponse({ type: AuthResponseDto })
-  @ApiUnauthorizedResponse({
-    description: '`mfa_challenge_invalid`, `invalid_mfa_code`, `user_inactive`, `invalid_token`, `token_expired`',
+  @Endpoint({
+    summary: 'Second login step: challenge_token from /auth/login plus a TOTP or recovery code',
+    operationId: 'completeMfaLogin',
+    errors: { 401: '`mfa_challenge_invalid`, `invalid_mfa_code`, `user_inactive`, `invalid_token`, `token_expired`' },
   })
+  @ApiOkResponse({ type: AuthResponseDto })
   async loginMfa(@Body() body: MfaLoginDto): Promise<AuthResponseDto> {
     const result = await this.mfa.completeChallenge(body.challenge_token, body.code);
     return { user: result.user, tokens: result.tokens };

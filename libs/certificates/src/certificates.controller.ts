@@ -1,15 +1,5 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiCreatedResponse,
-  ApiForbiddenResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiProduces,
-  ApiTags,
-  ApiUnprocessableEntityResponse,
-} from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import {
   ApiPaginatedResponse,
@@ -17,10 +7,10 @@ import {
   CurrentUser,
   PaginationQueryDto,
   Public,
-  PROBLEM_SCHEMA_REF,
   uuidParam,
   type AuthUser,
   type Page,
+  Endpoint,
 } from '#core';
 import {
   CertificateListResponseDto,
@@ -31,8 +21,6 @@ import {
 } from './dto/certificate.dto.js';
 import { CertificatesService } from './certificates.service.js';
 
-const PROBLEM = PROBLEM_SCHEMA_REF;
-
 /** /certificates (reference §9): generate, list, verify, download, revoke. */
 @ApiTags('certificates')
 @Controller('certificates')
@@ -42,18 +30,21 @@ export class CertificatesController {
   @Post('enrollments/:enrollment_id/generate')
   @HttpCode(201)
   @Authenticated()
-  @ApiOperation({
+  @Endpoint({
     summary: "Issue the enrollment's certificate (idempotent)",
     description:
       'Admins, the enrolled student, or the instructor of the course. Certificates are issued automatically when ' +
       'an enrollment completes; this returns the existing certificate (still 201) when there is one. Exactly one ' +
       'certificate per enrollment, whatever the concurrency.',
+    operationId: 'generateCertificate',
+    errors: {
+      400: '`enrollment_not_complete`: Enrollment is not complete yet',
+      403: 'Not authorized to generate certificate for this enrollment',
+      404: 'Enrollment not found',
+      422: 'enrollment_id is not a UUID',
+    },
   })
   @ApiCreatedResponse({ type: CertificateResponseDto })
-  @ApiBadRequestResponse({ description: '`enrollment_not_complete`: Enrollment is not complete yet', schema: PROBLEM })
-  @ApiForbiddenResponse({ description: 'Not authorized to generate certificate for this enrollment', schema: PROBLEM })
-  @ApiNotFoundResponse({ description: 'Enrollment not found', schema: PROBLEM })
-  @ApiUnprocessableEntityResponse({ description: 'enrollment_id is not a UUID', schema: PROBLEM })
   async generate(
     @CurrentUser() caller: AuthUser,
     @Param('enrollment_id', uuidParam('enrollment_id')) enrollmentId: string,
@@ -64,12 +55,13 @@ export class CertificatesController {
 
   @Get('my-certificates')
   @Authenticated()
-  @ApiOperation({
+  @Endpoint({
     summary: "The caller's valid certificates, newest first",
     description: 'Revoked certificates are left out. Optional `page` and `page_size` (default and maximum 100).',
+    operationId: 'listMyCertificates',
+    errors: { 422: 'Bad page or page_size' },
   })
   @ApiOkResponse({ type: CertificateListResponseDto })
-  @ApiUnprocessableEntityResponse({ description: 'Bad page or page_size', schema: PROBLEM })
   myCertificates(
     @CurrentUser() caller: AuthUser,
     @Query() query: MyCertificatesQueryDto,
@@ -79,11 +71,12 @@ export class CertificatesController {
 
   @Get('verify/:certificate_number')
   @Public()
-  @ApiOperation({
+  @Endpoint({
     summary: 'Verify a certificate number (public, always 200)',
     description:
       '`valid: true` with the certificate; a revoked certificate answers `valid: false`, `certificate: null`, ' +
       '"Certificate has been revoked" with `revoked_at` and `revocation_reason`; an unknown number "Certificate not found".',
+    operationId: 'verifyCertificate',
   })
   @ApiOkResponse({ type: VerifyCertificateResponseDto })
   verify(@Param('certificate_number') number: string): Promise<VerifyCertificateResponseDto> {
@@ -92,29 +85,34 @@ export class CertificatesController {
 
   @Get('public/verify/:certificate_id')
   @Public()
-  @ApiOperation({ summary: 'A valid certificate by id (public)' })
+  @Endpoint({
+    summary: 'A valid certificate by id (public)',
+    operationId: 'verifyCertificateById',
+    errors: { 404: 'Certificate not found or invalid (unknown or revoked)', 422: 'certificate_id is not a UUID' },
+  })
   @ApiOkResponse({ type: CertificateResponseDto })
-  @ApiNotFoundResponse({ description: 'Certificate not found or invalid (unknown or revoked)', schema: PROBLEM })
-  @ApiUnprocessableEntityResponse({ description: 'certificate_id is not a UUID', schema: PROBLEM })
   publicVerify(@Param('certificate_id', uuidParam('certificate_id')) id: string): Promise<CertificateResponseDto> {
     return this.certificates.publicVerify(id);
   }
 
   @Get(':certificate_id/download')
   @Authenticated()
-  @ApiOperation({
+  @Endpoint({
     summary: 'Download the certificate PDF',
     description:
       'Admins and the certificate’s student (instructors: 403). Revoked certificates can still be downloaded.',
+    operationId: 'downloadCertificate',
+    errors: {
+      403: 'Not authorized to access this certificate',
+      404: 'Certificate not found',
+      422: 'certificate_id is not a UUID',
+    },
   })
   @ApiProduces('application/pdf')
   @ApiOkResponse({
     description: 'The PDF, `Content-Disposition: attachment; filename="<certificate_number>.pdf"`',
     content: { 'application/pdf': { schema: { type: 'string', format: 'binary' } } },
   })
-  @ApiForbiddenResponse({ description: 'Not authorized to access this certificate', schema: PROBLEM })
-  @ApiNotFoundResponse({ description: 'Certificate not found', schema: PROBLEM })
-  @ApiUnprocessableEntityResponse({ description: 'certificate_id is not a UUID', schema: PROBLEM })
   async download(
     @CurrentUser() caller: AuthUser,
     @Param('certificate_id', uuidParam('certificate_id')) id: string,
@@ -136,16 +134,19 @@ export class CertificatesController {
   @Post(':certificate_id/revoke')
   @HttpCode(200)
   @Authenticated()
-  @ApiOperation({
+  @Endpoint({
     summary: 'Revoke a certificate (admin; idempotent)',
     description:
       'Optional `reason` (≤ 500 characters, shown to verifiers). Revoking a revoked certificate answers it unchanged. ' +
       'Verification, the public lookup and the credential status list reflect it at once.',
+    operationId: 'revokeCertificate',
+    errors: {
+      403: 'Only admins can revoke certificates',
+      404: 'Certificate not found',
+      422: 'Bad certificate_id or reason',
+    },
   })
   @ApiOkResponse({ type: CertificateResponseDto })
-  @ApiForbiddenResponse({ description: 'Only admins can revoke certificates', schema: PROBLEM })
-  @ApiNotFoundResponse({ description: 'Certificate not found', schema: PROBLEM })
-  @ApiUnprocessableEntityResponse({ description: 'Bad certificate_id or reason', schema: PROBLEM })
   revoke(
     @CurrentUser() caller: AuthUser,
     @Param('certificate_id', uuidParam('certificate_id')) id: string,
@@ -163,11 +164,12 @@ export class CourseCertificatesController {
 
   @Get(':course_id/certificates')
   @Authenticated()
-  @ApiOperation({ summary: "A course's certificates, revoked ones included, newest first (the course's manager)" })
+  @Endpoint({
+    summary: "A course's certificates, revoked ones included, newest first (the course's manager)",
+    operationId: 'listCourseCertificates',
+    errors: { 403: 'Not the course manager', 404: 'Course not found', 422: 'Bad course_id, page or page_size' },
+  })
   @ApiPaginatedResponse(CertificateResponseDto)
-  @ApiForbiddenResponse({ description: 'Not the course manager', schema: PROBLEM })
-  @ApiNotFoundResponse({ description: 'Course not found', schema: PROBLEM })
-  @ApiUnprocessableEntityResponse({ description: 'Bad course_id, page or page_size', schema: PROBLEM })
   list(
     @CurrentUser() caller: AuthUser,
     @Param('course_id', uuidParam('course_id')) courseId: string,

@@ -1,28 +1,11 @@
 import { Controller, Get, Header, Inject, Param, ParseIntPipe, Res } from '@nestjs/common';
-import {
-  ApiForbiddenResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiProduces,
-  ApiTags,
-  ApiUnprocessableEntityResponse,
-} from '@nestjs/swagger';
+import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import {
-  Authenticated,
-  CurrentUser,
-  ProblemException,
-  Public,
-  PROBLEM_SCHEMA_REF,
-  uuidParam,
-  type AuthUser,
-} from '#core';
+import { Authenticated, CurrentUser, ProblemException, Public, uuidParam, type AuthUser, Endpoint } from '#core';
 import { CertificateCredentialResponseDto, JwksResponseDto } from './dto/certificate.dto.js';
 import { CertificatesService } from './certificates.service.js';
 import { CredentialsService, STATUS_LIST_TTL_SECONDS } from './credentials.service.js';
 
-const PROBLEM = PROBLEM_SCHEMA_REF;
 /** Highest status list number accepted in the path (2^31 bits of lists is far beyond any deployment). */
 const MAX_STATUS_LIST = 16_383;
 
@@ -44,7 +27,10 @@ export class CredentialsController {
 
   @Get('issuer')
   @Public()
-  @ApiOperation({ summary: 'The issuer profile of the certificate credentials (Open Badges 3.0 Profile, public)' })
+  @Endpoint({
+    summary: 'The issuer profile of the certificate credentials (Open Badges 3.0 Profile, public)',
+    operationId: 'getCredentialIssuer',
+  })
   @ApiOkResponse({
     schema: {
       type: 'object',
@@ -64,16 +50,16 @@ export class CredentialsController {
 
   @Get('status/:list')
   @Public()
-  @ApiOperation({
+  @Endpoint({
     summary: 'A revocation status list (Bitstring Status List credential as a VC-JWT, public)',
     description:
       'The `credentialStatus.statusListCredential` of the certificate credentials. One bit per certificate ' +
       `(131,072 per list), set when revoked; verifiers may cache it for ${STATUS_LIST_TTL_SECONDS} s.`,
+    operationId: 'getCredentialStatusList',
+    errors: { 404: 'No such list', 422: 'list is not a non-negative integer' },
   })
   @ApiProduces('application/vc+jwt')
   @ApiOkResponse({ content: { 'application/vc+jwt': { schema: { type: 'string' } } } })
-  @ApiNotFoundResponse({ description: 'No such list', schema: PROBLEM })
-  @ApiUnprocessableEntityResponse({ description: 'list is not a non-negative integer', schema: PROBLEM })
   async statusList(@Param('list', listParam) list: number, @Res() reply: FastifyReply): Promise<void> {
     if (list < 0 || list > MAX_STATUS_LIST) throw new ProblemException(404, 'not_found', 'Status list not found');
     const jwt = await this.credentials.statusList(list);
@@ -86,17 +72,20 @@ export class CredentialsController {
 
   @Get(':certificate_id/credential')
   @Authenticated()
-  @ApiOperation({
+  @Endpoint({
     summary: "The certificate's Open Badges 3.0 credential (VC-JWT)",
     description:
       'Admins and the certificate’s student. An `OpenBadgeCredential` (VC Data Model 2.0) signed as a VC-JWT with ' +
       'Ed25519 (`alg: EdDSA`, `typ: vc+jwt`, `kid` of a key in `/.well-known/jwks.json`). Revocation shows in its ' +
       '`credentialStatus` (a Bitstring Status List entry).',
+    operationId: 'getCertificateCredential',
+    errors: {
+      403: 'Not authorized to access this certificate',
+      404: 'Certificate not found',
+      422: 'certificate_id is not a UUID',
+    },
   })
   @ApiOkResponse({ type: CertificateCredentialResponseDto })
-  @ApiForbiddenResponse({ description: 'Not authorized to access this certificate', schema: PROBLEM })
-  @ApiNotFoundResponse({ description: 'Certificate not found', schema: PROBLEM })
-  @ApiUnprocessableEntityResponse({ description: 'certificate_id is not a UUID', schema: PROBLEM })
   async credential(
     @CurrentUser() caller: AuthUser,
     @Param('certificate_id', uuidParam('certificate_id')) id: string,
@@ -115,7 +104,7 @@ export class WellKnownController {
   @Get('jwks.json')
   @Public()
   @Header('Cache-Control', 'public, max-age=3600')
-  @ApiOperation({ summary: 'Public keys that verify certificate credentials (JWK Set)' })
+  @Endpoint({ summary: 'Public keys that verify certificate credentials (JWK Set)', operationId: 'getJwks' })
   @ApiOkResponse({ type: JwksResponseDto })
   jwks(): JwksResponseDto {
     return this.credentials.jwks() as unknown as JwksResponseDto;

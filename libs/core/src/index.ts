@@ -34,6 +34,7 @@ export { HealthModule } from './health/health.module.js';
 export { QueueModule } from './queue/queue.module.js';
 export { OutboxModule } from './outbox/outbox.module.js';
 export { histogram, counter, gauge } from './observability/metrics.js';
+export { recordLogin, recordMfaChallenge } from './observability/app-metrics.js';
 export { reportError } from './observability/error-reporter.js';
 export {
   setErrorReporterClient,
@@ -52,6 +53,15 @@ export { registerHttpMetrics, type HttpMetricsOptions } from './observability/ht
 export { QUEUE_HEALTH, type QueueHealth } from './health/queue-health.js';
 export { ReadinessService, READINESS_TIMEOUT_MS, type ReadinessReport } from './health/readiness.service.js';
 export { setupSwagger, buildOpenApiDocument, PROBLEM_DETAILS_SCHEMA } from './docs/swagger.js';
+export {
+  ApiProblemResponse,
+  Endpoint,
+  ERROR_DESCRIPTIONS,
+  type EndpointErrors,
+  type EndpointOptions,
+  type ErrorStatus,
+} from './docs/endpoint.decorator.js';
+export { ValidatedOnlyWith } from './docs/validation-schema.js';
 export {
   QUEUE_JOBS,
   QUEUE_NAMES,
@@ -76,7 +86,15 @@ export { JobSchedules, type JobSchedule } from './queue/job-schedules.js';
 export { BULLMQ_PG_SCHEMA, defaultJobOptions } from './queue/queue.connection.js';
 export { OutboxEvent } from './outbox/outbox-event.entity.js';
 export { OutboxService, OUTBOX_NOTIFY_CHANNEL } from './outbox/outbox.service.js';
-export { OutboxRelay, type RelayResult } from './outbox/outbox.relay.js';
+export {
+  OutboxRelay,
+  OUTBOX_REDELIVER_MAX_AGE_MS,
+  PROCESSED_EVENTS_RETENTION_MS,
+  type RedeliverResult,
+  type RelayResult,
+} from './outbox/outbox.relay.js';
+export { ProcessedEvent } from './outbox/processed-event.entity.js';
+export { ProcessedEvents, outboxHandlerName, outboxJobRef, type OutboxJobRef } from './outbox/processed-events.js';
 export {
   OUTBOX_ROUTES,
   routeEvent,
@@ -133,7 +151,7 @@ export {
   type AuthUser,
   type Role,
 } from './auth/auth.decorators.js';
-export { RedisModule, RedisService } from './redis/redis.module.js';
+export { RedisModule, RedisService, RedisUnavailableError } from './redis/redis.module.js';
 export { parseCookies, serializeCookie, type CookieOptions } from './http/cookies.js';
 export { RateLimitModule } from './rate-limit/rate-limit.module.js';
 export { IdempotencyKey } from './idempotency/idempotency-key.entity.js';

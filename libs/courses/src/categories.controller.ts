@@ -1,16 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post } from '@nestjs/common';
-import {
-  ApiBody,
-  ApiConflictResponse,
-  ApiCreatedResponse,
-  ApiNoContentResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-  ApiUnprocessableEntityResponse,
-} from '@nestjs/swagger';
-import { Authenticated, Idempotent, Public, uuidParam, PROBLEM_SCHEMA_REF } from '#core';
+import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Authenticated, Idempotent, Public, uuidParam, Endpoint } from '#core';
 import { CategoriesService } from './categories.service.js';
 import {
   CategoryListResponseDto,
@@ -19,7 +9,6 @@ import {
   UpdateCategoryDto,
 } from './dto/category.dto.js';
 
-const PROBLEM = PROBLEM_SCHEMA_REF;
 const idPipe = uuidParam('id');
 
 /** /categories: public list with published-course counts; admins manage them. */
@@ -30,9 +19,10 @@ export class CategoriesController {
 
   @Get()
   @Public()
-  @ApiOperation({
+  @Endpoint({
     summary: 'List categories',
     description: '`course_count` counts published courses. A course refers to its category by slug.',
+    operationId: 'listCategories',
   })
   @ApiOkResponse({ type: CategoryListResponseDto })
   list(): Promise<CategoryListResponseDto> {
@@ -43,23 +33,27 @@ export class CategoriesController {
   @HttpCode(201)
   @Authenticated({ roles: ['admin'] })
   @Idempotent()
-  @ApiOperation({ summary: 'Create a category (admin)', description: 'Accepts an `Idempotency-Key` header.' })
+  @Endpoint({
+    summary: 'Create a category (admin)',
+    description: 'Accepts an `Idempotency-Key` header.',
+    operationId: 'createCategory',
+    errors: { 409: '`slug_taken`', 422: 'Validation failed' },
+  })
   @ApiBody({ type: CreateCategoryDto })
   @ApiCreatedResponse({ type: CategoryResponseDto })
-  @ApiConflictResponse({ description: '`slug_taken`', schema: PROBLEM })
-  @ApiUnprocessableEntityResponse({ description: 'Validation failed', schema: PROBLEM })
   create(@Body() body: CreateCategoryDto): Promise<CategoryResponseDto> {
     return this.categories.create(body);
   }
 
   @Patch(':id')
   @Authenticated({ roles: ['admin'] })
-  @ApiOperation({ summary: 'Update a category (admin)' })
+  @Endpoint({
+    summary: 'Update a category (admin)',
+    operationId: 'updateCategory',
+    errors: { 404: 'Category not found', 409: '`slug_taken`', 422: 'Validation failed' },
+  })
   @ApiBody({ type: UpdateCategoryDto })
   @ApiOkResponse({ type: CategoryResponseDto })
-  @ApiNotFoundResponse({ description: 'Category not found', schema: PROBLEM })
-  @ApiConflictResponse({ description: '`slug_taken`', schema: PROBLEM })
-  @ApiUnprocessableEntityResponse({ description: 'Validation failed', schema: PROBLEM })
   update(@Param('id', idPipe) id: string, @Body() body: UpdateCategoryDto): Promise<CategoryResponseDto> {
     return this.categories.update(id, body);
   }
@@ -67,12 +61,13 @@ export class CategoriesController {
   @Delete(':id')
   @HttpCode(204)
   @Authenticated({ roles: ['admin'] })
-  @ApiOperation({
+  @Endpoint({
     summary: 'Delete a category (admin)',
     description: 'Its courses stay, without a category (`category: null`).',
+    operationId: 'deleteCategory',
+    errors: { 404: 'Category not found' },
   })
   @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiNotFoundResponse({ description: 'Category not found', schema: PROBLEM })
   async remove(@Param('id', idPipe) id: string): Promise<void> {
     await this.categories.remove(id);
   }

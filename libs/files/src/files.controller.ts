@@ -1,19 +1,13 @@
 import { Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import {
-  ApiBadRequestResponse,
   ApiBody,
   ApiConsumes,
   ApiCreatedResponse,
-  ApiForbiddenResponse,
   ApiNoContentResponse,
-  ApiNotFoundResponse,
   ApiOkResponse,
-  ApiOperation,
-  ApiPayloadTooLargeResponse,
   ApiProduces,
   ApiResponse,
   ApiTags,
-  ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
@@ -22,9 +16,9 @@ import {
   Idempotent,
   ProblemException,
   Public,
-  PROBLEM_SCHEMA_REF,
   uuidParam,
   type AuthUser,
+  Endpoint,
 } from '#core';
 import {
   FileListResponseDto,
@@ -37,7 +31,6 @@ import {
 import { contentDisposition, etagMatches, parseRange } from './file-rules.js';
 import { FilesService, type FileRow } from './files.service.js';
 
-const PROBLEM = PROBLEM_SCHEMA_REF;
 const READERS =
   'Readable by its owner, admins, any authenticated user when `is_public`, and for a file with `course_id` ' +
   "the course's instructor and its enrolled students (active or completed enrollments).";
@@ -58,7 +51,7 @@ export class FilesController {
   @HttpCode(201)
   @Authenticated()
   @Idempotent({ fingerprint: 'handler' })
-  @ApiOperation({
+  @Endpoint({
     summary: 'Upload a file (multipart/form-data)',
     description:
       'Fields `folder` (default "uploads"), `is_public` (default false) and `course_id` (optional; only the ' +
@@ -70,6 +63,19 @@ export class FilesController {
       'the same key, fields, file name and bytes gets the stored 201 (same file, `Idempotent-Replayed: true`) and ' +
       'stores nothing; another file or other fields with the same key is 422 `idempotency_key_reused`; while the ' +
       'first request is still running, 409 `idempotency_in_progress`.',
+    operationId: 'uploadFile',
+    errors: {
+      400: '`empty_file`, `invalid_folder`, `extension_not_allowed`, or `invalid_multipart`',
+      403: 'course_id given by someone who does not manage the course',
+      404: 'Course not found',
+      409: '`idempotency_in_progress` (same Idempotency-Key)',
+      413: '`file_too_large` or `quota_exceeded`',
+      415: 'Not multipart/form-data (or JSON)',
+      422:
+        '`file_content_mismatch`, `idempotency_key_reused`, or `validation_failed` (no file, unknown field, bad ' +
+        'is_public/course_id)',
+      429: 'Upload rate limit',
+    },
   })
   @ApiConsumes('multipart/form-data')
   @ApiBody({
@@ -77,61 +83,52 @@ export class FilesController {
       type: 'object',
       required: ['file'],
       properties: {
-        folder: { type: 'string', default: 'uploads', pattern: '^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*$' },
+        folder: { type: 'string', default: 'uploads', maxLength: 255, pattern: '^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*$' },
         is_public: { type: 'boolean', default: false },
-        course_id: { type: 'string', format: 'uuid' },
+        course_id: { type: 'string', format: 'uuid', maxLength: 36 },
         file: BINARY,
       },
     },
   })
   @ApiCreatedResponse({ type: FileResponseDto })
-  @ApiBadRequestResponse({
-    description: '`empty_file`, `invalid_folder`, `extension_not_allowed`, or `invalid_multipart`',
-    schema: PROBLEM,
-  })
-  @ApiForbiddenResponse({ description: 'course_id given by someone who does not manage the course', schema: PROBLEM })
-  @ApiNotFoundResponse({ description: 'Course not found', schema: PROBLEM })
-  @ApiPayloadTooLargeResponse({ description: '`file_too_large` or `quota_exceeded`', schema: PROBLEM })
-  @ApiResponse({ status: 409, description: '`idempotency_in_progress` (same Idempotency-Key)', schema: PROBLEM })
-  @ApiResponse({ status: 415, description: 'Not multipart/form-data (or JSON)', schema: PROBLEM })
-  @ApiUnprocessableEntityResponse({
-    description:
-      '`file_content_mismatch`, `idempotency_key_reused`, or `validation_failed` (no file, unknown field, bad ' +
-      'is_public/course_id)',
-    schema: PROBLEM,
-  })
-  @ApiResponse({ status: 429, description: 'Upload rate limit', schema: PROBLEM })
   upload(@CurrentUser() caller: AuthUser, @Req() request: FastifyRequest): Promise<FileResponseDto> {
     return this.files.upload(caller, request);
   }
 
   @Get('my-files')
   @Authenticated()
-  @ApiOperation({ summary: "The caller's files, newest first (optional file_type filter, page, page_size ≤ 100)" })
+  @Endpoint({
+    summary: "The caller's files, newest first (optional file_type filter, page, page_size ≤ 100)",
+    operationId: 'listMyFiles',
+    errors: { 422: 'Bad page, page_size or file_type' },
+  })
   @ApiOkResponse({ type: FileListResponseDto })
-  @ApiUnprocessableEntityResponse({ description: 'Bad page, page_size or file_type', schema: PROBLEM })
   myFiles(@CurrentUser() caller: AuthUser, @Query() query: MyFilesQueryDto): Promise<FileListResponseDto> {
     return this.files.myFiles(caller, query);
   }
 
   @Get('download/:file_id')
   @Authenticated()
-  @ApiOperation({
+  @Endpoint({
     summary: 'Download a file',
     description:
       `${READERS} Local storage: 200 with the bytes (Range: one range → 206, unsatisfiable → 416; a multi-range ` +
       'request gets the whole file; If-None-Match with the ETag → 304). Azure: 307 to a read-only SAS URL valid ' +
       'for FILE_DOWNLOAD_URL_EXPIRE_SECONDS.',
+    operationId: 'downloadFile',
+    errors: {
+      403: 'Not authorized to access this file',
+      404: 'File not found / File no longer exists',
+      416: 'Range not satisfiable (Content-Range: bytes */size)',
+      422: 'file_id is not a UUID',
+    },
   })
-  @ApiProduces('application/octet-stream')
+  // The stored file's own media type (image/png, application/pdf, ...).
+  @ApiProduces('*/*')
   @ApiOkResponse({ description: 'The bytes', schema: BINARY, headers: DOWNLOAD_HEADERS })
   @ApiResponse({ status: 206, description: 'One byte range', schema: BINARY })
   @ApiResponse({ status: 304, description: 'If-None-Match matched the ETag' })
   @ApiResponse({ status: 307, description: 'Azure: redirect to a SAS URL' })
-  @ApiForbiddenResponse({ description: 'Not authorized to access this file', schema: PROBLEM })
-  @ApiNotFoundResponse({ description: 'File not found / File no longer exists', schema: PROBLEM })
-  @ApiResponse({ status: 416, description: 'Range not satisfiable (Content-Range: bytes */size)', schema: PROBLEM })
-  @ApiUnprocessableEntityResponse({ description: 'file_id is not a UUID', schema: PROBLEM })
   async download(
     @CurrentUser() caller: AuthUser,
     @Param('file_id', uuidParam('file_id')) fileId: string,
@@ -147,16 +144,19 @@ export class FilesController {
 
   @Get(':file_id/signed-url')
   @Authenticated()
-  @ApiOperation({
+  @Endpoint({
     summary: 'A time-limited download URL that needs no token',
     description:
       `${READERS} Local storage: an HMAC-signed URL of GET /files/{file_id}/content; Azure: a read-only SAS URL. ` +
       '`expires_in` 60–86400 seconds (default FILE_DOWNLOAD_URL_EXPIRE_SECONDS).',
+    operationId: 'createSignedFileUrl',
+    errors: {
+      403: 'Not authorized to access this file',
+      404: 'File not found',
+      422: 'file_id not a UUID, expires_in out of range',
+    },
   })
   @ApiOkResponse({ type: SignedUrlResponseDto })
-  @ApiForbiddenResponse({ description: 'Not authorized to access this file', schema: PROBLEM })
-  @ApiNotFoundResponse({ description: 'File not found', schema: PROBLEM })
-  @ApiUnprocessableEntityResponse({ description: 'file_id not a UUID, expires_in out of range', schema: PROBLEM })
   signedUrl(
     @CurrentUser() caller: AuthUser,
     @Param('file_id', uuidParam('file_id')) fileId: string,
@@ -167,20 +167,24 @@ export class FilesController {
 
   @Get(':file_id/content')
   @Public()
-  @ApiOperation({
+  @Endpoint({
     summary: 'Download through a signed URL (local storage; no token)',
     description:
       'The URL from /files/{file_id}/signed-url. A signature that is wrong, for another file, or expired is 403 ' +
       '`invalid_signature`. Same headers, ranges and ETag handling as /files/download/{file_id}.',
+    operationId: 'getSignedFileContent',
+    errors: {
+      403: '`invalid_signature`: altered, other file, or expired',
+      404: 'File not found / File no longer exists',
+      416: 'Range not satisfiable',
+      422: 'Missing or malformed expires/signature',
+    },
   })
-  @ApiProduces('application/octet-stream')
+  // The stored file's own media type (image/png, application/pdf, ...).
+  @ApiProduces('*/*')
   @ApiOkResponse({ description: 'The bytes', schema: BINARY, headers: DOWNLOAD_HEADERS })
   @ApiResponse({ status: 206, description: 'One byte range', schema: BINARY })
   @ApiResponse({ status: 304, description: 'If-None-Match matched the ETag' })
-  @ApiForbiddenResponse({ description: '`invalid_signature`: altered, other file, or expired', schema: PROBLEM })
-  @ApiNotFoundResponse({ description: 'File not found / File no longer exists', schema: PROBLEM })
-  @ApiResponse({ status: 416, description: 'Range not satisfiable', schema: PROBLEM })
-  @ApiUnprocessableEntityResponse({ description: 'Missing or malformed expires/signature', schema: PROBLEM })
   async signedContent(
     @Param('file_id', uuidParam('file_id')) fileId: string,
     @Query() query: SignedDownloadQueryDto,
@@ -194,16 +198,15 @@ export class FilesController {
   @Delete(':file_id')
   @HttpCode(204)
   @Authenticated()
-  @ApiOperation({
+  @Endpoint({
     summary: 'Delete a file (owner or admin)',
     description:
       'The row goes and `file.deleted` is recorded in one transaction; the files / delete-file-object job removes ' +
       'the bytes (retried while storage is unavailable).',
+    operationId: 'deleteFile',
+    errors: { 403: 'Not authorized to delete this file', 404: 'File not found', 422: 'file_id is not a UUID' },
   })
   @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiForbiddenResponse({ description: 'Not authorized to delete this file', schema: PROBLEM })
-  @ApiNotFoundResponse({ description: 'File not found', schema: PROBLEM })
-  @ApiUnprocessableEntityResponse({ description: 'file_id is not a UUID', schema: PROBLEM })
   async remove(@CurrentUser() caller: AuthUser, @Param('file_id', uuidParam('file_id')) fileId: string): Promise<void> {
     await this.files.delete(caller, fileId);
   }

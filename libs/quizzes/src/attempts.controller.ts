@@ -1,27 +1,14 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiBody,
-  ApiConflictResponse,
-  ApiCreatedResponse,
-  ApiExtraModels,
-  ApiForbiddenResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-  ApiUnprocessableEntityResponse,
-  getSchemaPath,
-} from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiExtraModels, ApiOkResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import {
   ApiPaginatedResponse,
   Authenticated,
   CurrentUser,
   Idempotent,
-  PROBLEM_SCHEMA_REF,
   uuidParam,
   type AuthUser,
   type Page,
+  Endpoint,
 } from '#core';
 import { AttemptsService } from './attempts.service.js';
 import {
@@ -35,8 +22,6 @@ import {
   StartAttemptResponseDto,
   SubmitAttemptDto,
 } from './dto/attempt.dto.js';
-
-const PROBLEM = PROBLEM_SCHEMA_REF;
 
 const SECRECY =
   'Students never see `is_correct`, `points_earned`, the answer key (`correct_option_id(s)`, `correct_answer`) ' +
@@ -56,24 +41,24 @@ export class AttemptsController {
   @Idempotent()
   // Roles are checked in the service, for the original's detail ("Only students can start quiz attempts").
   @Authenticated()
-  @ApiOperation({
+  @Endpoint({
     summary: 'Start an attempt (enrolled students)',
     description:
       'The server sets `started_at` (its clock) and `deadline_at` = started_at + time limit. One in-progress ' +
       'attempt per student and quiz, even under concurrent requests; one that is past its deadline (plus the ' +
       'grace period) is finalized with score 0 first. `max_score` is the sum of the question points. ' +
       'Honours an `Idempotency-Key` header.',
+    operationId: 'startAttempt',
+    errors: {
+      403:
+        '`forbidden` (not a student), `quiz_not_published`, `not_enrolled`, `enrollment_not_active` (only ' +
+        'active and completed enrollments), `attempt_in_progress` (with `attempt_id`), `max_attempts_reached`',
+      404: 'Quiz not found',
+      409: 'Another start of the same student won a race; retry',
+      422: 'quiz_id is not a UUID',
+    },
   })
   @ApiCreatedResponse({ type: StartAttemptResponseDto })
-  @ApiForbiddenResponse({
-    description:
-      '`forbidden` (not a student), `quiz_not_published`, `not_enrolled`, `enrollment_not_active` (only ' +
-      'active and completed enrollments), `attempt_in_progress` (with `attempt_id`), `max_attempts_reached`',
-    schema: PROBLEM,
-  })
-  @ApiNotFoundResponse({ description: 'Quiz not found', schema: PROBLEM })
-  @ApiConflictResponse({ description: 'Another start of the same student won a race; retry', schema: PROBLEM })
-  @ApiUnprocessableEntityResponse({ description: 'quiz_id is not a UUID', schema: PROBLEM })
   start(
     @CurrentUser() caller: AuthUser,
     @Param('quiz_id', uuidParam('quiz_id')) quizId: string,
@@ -83,17 +68,17 @@ export class AttemptsController {
 
   @Get()
   @Authenticated()
-  @ApiOperation({
+  @Endpoint({
     summary: "A quiz's attempts, newest first (course managers)",
     description: 'For graders: `?status=submitted` lists the attempts whose essay answers await grading.',
+    operationId: 'listAttempts',
+    errors: {
+      403: 'Not a manager of the course',
+      404: 'Quiz not found',
+      422: 'quiz_id is not a UUID; bad page, page_size or status',
+    },
   })
   @ApiPaginatedResponse(AttemptListItemDto)
-  @ApiForbiddenResponse({ description: 'Not a manager of the course', schema: PROBLEM })
-  @ApiNotFoundResponse({ description: 'Quiz not found', schema: PROBLEM })
-  @ApiUnprocessableEntityResponse({
-    description: 'quiz_id is not a UUID; bad page, page_size or status',
-    schema: PROBLEM,
-  })
   list(
     @CurrentUser() caller: AuthUser,
     @Param('quiz_id', uuidParam('quiz_id')) quizId: string,
@@ -104,20 +89,20 @@ export class AttemptsController {
 
   @Get('start')
   @Authenticated()
-  @ApiOperation({
+  @Endpoint({
     summary: 'The quiz and its questions, as students answer them',
     description:
       'No answer data. Options are shuffled when `shuffle_options` is on and the questions when ' +
       '`shuffle_questions` is on, afresh on each call. Enrolled students of a published quiz, and the ' +
       "course's managers (any state).",
+    operationId: 'getAttemptStartView',
+    errors: {
+      403: '`quiz_not_published`, `not_enrolled`, or `forbidden` (an instructor of another course)',
+      404: 'Quiz not found',
+      422: 'quiz_id is not a UUID',
+    },
   })
   @ApiOkResponse({ type: AttemptStartViewDto })
-  @ApiForbiddenResponse({
-    description: '`quiz_not_published`, `not_enrolled`, or `forbidden` (an instructor of another course)',
-    schema: PROBLEM,
-  })
-  @ApiNotFoundResponse({ description: 'Quiz not found', schema: PROBLEM })
-  @ApiUnprocessableEntityResponse({ description: 'quiz_id is not a UUID', schema: PROBLEM })
   startView(
     @CurrentUser() caller: AuthUser,
     @Param('quiz_id', uuidParam('quiz_id')) quizId: string,
@@ -127,11 +112,16 @@ export class AttemptsController {
 
   @Get('my-attempts')
   @Authenticated()
-  @ApiOperation({ summary: "The caller's attempts at the quiz, by attempt_number (enrolled students)" })
+  @Endpoint({
+    summary: "The caller's attempts at the quiz, by attempt_number (enrolled students)",
+    operationId: 'listMyAttempts',
+    errors: {
+      403: '`forbidden` (not a student) or `not_enrolled`',
+      404: 'Quiz not found',
+      422: 'quiz_id is not a UUID',
+    },
+  })
   @ApiOkResponse({ type: [AttemptResponseDto] })
-  @ApiForbiddenResponse({ description: '`forbidden` (not a student) or `not_enrolled`', schema: PROBLEM })
-  @ApiNotFoundResponse({ description: 'Quiz not found', schema: PROBLEM })
-  @ApiUnprocessableEntityResponse({ description: 'quiz_id is not a UUID', schema: PROBLEM })
   myAttempts(
     @CurrentUser() caller: AuthUser,
     @Param('quiz_id', uuidParam('quiz_id')) quizId: string,
@@ -142,7 +132,7 @@ export class AttemptsController {
   @Post(':attempt_id/submit')
   @HttpCode(200)
   @Authenticated()
-  @ApiOperation({
+  @Endpoint({
     summary: 'Submit answers (the attempt’s student)',
     description:
       'Answers are checked first (400 `invalid_answer`, nothing changes). After the deadline plus ' +
@@ -151,16 +141,16 @@ export class AttemptsController {
       'essay leaves the attempt `submitted` (score null) until a manager grades it. A passing attempt completes ' +
       'the quiz’s lesson. Emits `quiz.submitted`. ' +
       SECRECY,
+    operationId: 'submitAttempt',
+    errors: {
+      400: '`invalid_answer`: an answer breaks a rule (see detail)',
+      403: '`forbidden` (not a student), `attempt_already_submitted`, `time_limit_exceeded`',
+      404: "Attempt not found (not the caller's, or another quiz's)",
+      422: 'Validation failed (body shape, ids)',
+    },
   })
   @ApiBody({ type: SubmitAttemptDto })
   @ApiOkResponse({ type: AttemptResultDto })
-  @ApiBadRequestResponse({ description: '`invalid_answer`: an answer breaks a rule (see detail)', schema: PROBLEM })
-  @ApiForbiddenResponse({
-    description: '`forbidden` (not a student), `attempt_already_submitted`, `time_limit_exceeded`',
-    schema: PROBLEM,
-  })
-  @ApiNotFoundResponse({ description: "Attempt not found (not the caller's, or another quiz's)", schema: PROBLEM })
-  @ApiUnprocessableEntityResponse({ description: 'Validation failed (body shape, ids)', schema: PROBLEM })
   submit(
     @CurrentUser() caller: AuthUser,
     @Param('quiz_id', uuidParam('quiz_id')) quizId: string,
@@ -173,27 +163,23 @@ export class AttemptsController {
   @Post(':attempt_id/grade')
   @HttpCode(200)
   @Authenticated()
-  @ApiOperation({
+  @Endpoint({
     summary: 'Grade the essay answers of a submitted attempt (course managers)',
     description:
       'Every pending essay answer must be graded in one call, with 0 ≤ `points_earned` ≤ the question’s ' +
       'points (full points = correct). The attempt becomes `graded` (score, percentage, is_passed, graded_at, ' +
       'graded_by); a pass completes the quiz’s lesson. Emits `quiz.graded`.',
+    operationId: 'gradeAttempt',
+    errors: {
+      400: '`invalid_grade`: a duplicate, a question without a pending essay answer, too many points, or a pending answer left ungraded',
+      403: 'Not a manager of the course',
+      404: 'Quiz not found, or attempt not found in this quiz',
+      409: '`attempt_not_awaiting_grading`: the attempt is not `submitted`',
+      422: 'Validation failed (body shape, ids)',
+    },
   })
   @ApiBody({ type: GradeAttemptDto })
   @ApiOkResponse({ type: ManagedAttemptResultDto })
-  @ApiBadRequestResponse({
-    description:
-      '`invalid_grade`: a duplicate, a question without a pending essay answer, too many points, or a pending answer left ungraded',
-    schema: PROBLEM,
-  })
-  @ApiForbiddenResponse({ description: 'Not a manager of the course', schema: PROBLEM })
-  @ApiNotFoundResponse({ description: 'Quiz not found, or attempt not found in this quiz', schema: PROBLEM })
-  @ApiConflictResponse({
-    description: '`attempt_not_awaiting_grading`: the attempt is not `submitted`',
-    schema: PROBLEM,
-  })
-  @ApiUnprocessableEntityResponse({ description: 'Validation failed (body shape, ids)', schema: PROBLEM })
   grade(
     @CurrentUser() caller: AuthUser,
     @Param('quiz_id', uuidParam('quiz_id')) quizId: string,
@@ -205,18 +191,21 @@ export class AttemptsController {
 
   @Get(':attempt_id')
   @Authenticated()
-  @ApiOperation({
+  @Endpoint({
     summary: 'One attempt with its answers',
     description:
       'Its student (others get 404), or a manager of the course (everything, answer key included). ' + SECRECY,
+    operationId: 'getAttempt',
+    errors: {
+      403: 'An instructor who does not manage the course',
+      404: 'Quiz not found, or attempt not found',
+      422: 'A path parameter is not a UUID',
+    },
   })
   @ApiExtraModels(AttemptResultDto, ManagedAttemptResultDto)
   @ApiOkResponse({
     schema: { oneOf: [{ $ref: getSchemaPath(AttemptResultDto) }, { $ref: getSchemaPath(ManagedAttemptResultDto) }] },
   })
-  @ApiForbiddenResponse({ description: 'An instructor who does not manage the course', schema: PROBLEM })
-  @ApiNotFoundResponse({ description: 'Quiz not found, or attempt not found', schema: PROBLEM })
-  @ApiUnprocessableEntityResponse({ description: 'A path parameter is not a UUID', schema: PROBLEM })
   get(
     @CurrentUser() caller: AuthUser,
     @Param('quiz_id', uuidParam('quiz_id')) quizId: string,

@@ -34,7 +34,7 @@ export class ManagedQuestionDto {
   @ApiProperty() question_text!: string;
   @ApiProperty({ enum: QUESTION_TYPES }) question_type!: QuestionType;
   @ApiProperty({ example: '1.00' }) points!: string;
-  @ApiProperty() order_index!: number;
+  @ApiProperty({ type: 'integer' }) order_index!: number;
   @ApiProperty({ type: String, nullable: true }) explanation!: string | null;
   @ApiProperty({ type: [ManagedOptionDto], nullable: true }) options!: ManagedOptionDto[] | null;
   @ApiPropertyOptional({ type: String, nullable: true }) correct_answer!: string | null;

@@ -1,23 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Put } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiBody,
-  ApiConflictResponse,
-  ApiCreatedResponse,
-  ApiForbiddenResponse,
-  ApiNoContentResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-  ApiUnprocessableEntityResponse,
-} from '@nestjs/swagger';
-import { Authenticated, CurrentUser, Idempotent, Public, type AuthUser, uuidParam, PROBLEM_SCHEMA_REF } from '#core';
+import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Authenticated, CurrentUser, Idempotent, Public, type AuthUser, uuidParam, Endpoint } from '#core';
 import { CreateQuestionDto, ReorderQuestionsDto, UpdateQuestionDto } from './dto/question.dto.js';
 import { ManagedQuestionDto, PublicQuestionDto } from './question-views.js';
 import { QuestionsService } from './questions.service.js';
-
-const PROBLEM = PROBLEM_SCHEMA_REF;
 
 const MANAGER_ONLY =
   'Not a manager of the course (an admin or the owning instructor): "Not authorized to manage quizzes for this course"';
@@ -38,19 +24,20 @@ export class QuestionsController {
 
   @Get()
   @Public()
-  @ApiOperation({
+  @Endpoint({
     summary: "A quiz's questions as students see them, by position",
     description:
       'Optional auth; the same access as GET of the quiz. Never includes is_correct, correct_answer or ' +
       'explanation. Cached per quiz for QUIZ_QUESTION_CACHE_TTL_SECONDS; writes clear the cache.',
+    operationId: 'listQuestions',
+    optionalAuth: true,
+    errors: {
+      403: 'The quiz or its course is unpublished and the caller is not a manager',
+      404: QUIZ_NOT_FOUND,
+      422: BAD_IDS,
+    },
   })
   @ApiOkResponse({ type: [PublicQuestionDto] })
-  @ApiForbiddenResponse({
-    description: 'The quiz or its course is unpublished and the caller is not a manager',
-    schema: PROBLEM,
-  })
-  @ApiNotFoundResponse({ description: QUIZ_NOT_FOUND, schema: PROBLEM })
-  @ApiUnprocessableEntityResponse({ description: BAD_IDS, schema: PROBLEM })
   list(
     @Param('course_id', uuidParam('course_id')) courseId: string,
     @Param('quiz_id', uuidParam('quiz_id')) quizId: string,
@@ -61,14 +48,13 @@ export class QuestionsController {
 
   @Get('manage')
   @Authenticated()
-  @ApiOperation({
+  @Endpoint({
     summary: "A quiz's questions with their answers (course manager)",
     description: 'By position (order_index), with options’ is_correct, correct_answer and explanation.',
+    operationId: 'listManagedQuestions',
+    errors: { 403: MANAGER_ONLY, 404: QUIZ_NOT_FOUND, 422: BAD_IDS },
   })
   @ApiOkResponse({ type: [ManagedQuestionDto] })
-  @ApiForbiddenResponse({ description: MANAGER_ONLY, schema: PROBLEM })
-  @ApiNotFoundResponse({ description: QUIZ_NOT_FOUND, schema: PROBLEM })
-  @ApiUnprocessableEntityResponse({ description: BAD_IDS, schema: PROBLEM })
   listManaged(
     @Param('course_id', uuidParam('course_id')) courseId: string,
     @Param('quiz_id', uuidParam('quiz_id')) quizId: string,
@@ -81,18 +67,21 @@ export class QuestionsController {
   @HttpCode(201)
   @Authenticated()
   @Idempotent()
-  @ApiOperation({
+  @Endpoint({
     summary: 'Add a question (course manager)',
     description:
       'Placed last (order_index = max + 1). Allowed on a published quiz too. Accepts an `Idempotency-Key` header.',
+    operationId: 'createQuestion',
+    errors: {
+      400: INVALID_QUESTION,
+      403: MANAGER_ONLY,
+      404: QUIZ_NOT_FOUND,
+      409: '`question_limit`: the quiz has 1000 questions',
+      422: `Validation failed; ${BAD_IDS}`,
+    },
   })
   @ApiBody({ type: CreateQuestionDto })
   @ApiCreatedResponse({ type: ManagedQuestionDto })
-  @ApiBadRequestResponse({ description: INVALID_QUESTION, schema: PROBLEM })
-  @ApiForbiddenResponse({ description: MANAGER_ONLY, schema: PROBLEM })
-  @ApiNotFoundResponse({ description: QUIZ_NOT_FOUND, schema: PROBLEM })
-  @ApiConflictResponse({ description: '`question_limit`: the quiz has 1000 questions', schema: PROBLEM })
-  @ApiUnprocessableEntityResponse({ description: `Validation failed; ${BAD_IDS}`, schema: PROBLEM })
   create(
     @Param('course_id', uuidParam('course_id')) courseId: string,
     @Param('quiz_id', uuidParam('quiz_id')) quizId: string,
@@ -104,20 +93,20 @@ export class QuestionsController {
 
   @Put('order')
   @Authenticated()
-  @ApiOperation({
+  @Endpoint({
     summary: 'Reorder the questions (course manager)',
     description:
       'question_ids must be exactly the quiz’s question ids, each once; they get positions 1..n in that order. ' +
       'Returns the manager view in the new order.',
+    operationId: 'reorderQuestions',
+    errors: {
+      403: MANAGER_ONLY,
+      404: QUIZ_NOT_FOUND,
+      422: `\`invalid_order\`: a missing, repeated or foreign id; validation failed; ${BAD_IDS}`,
+    },
   })
   @ApiBody({ type: ReorderQuestionsDto })
   @ApiOkResponse({ type: [ManagedQuestionDto] })
-  @ApiForbiddenResponse({ description: MANAGER_ONLY, schema: PROBLEM })
-  @ApiNotFoundResponse({ description: QUIZ_NOT_FOUND, schema: PROBLEM })
-  @ApiUnprocessableEntityResponse({
-    description: `\`invalid_order\`: a missing, repeated or foreign id; validation failed; ${BAD_IDS}`,
-    schema: PROBLEM,
-  })
   reorder(
     @Param('course_id', uuidParam('course_id')) courseId: string,
     @Param('quiz_id', uuidParam('quiz_id')) quizId: string,
@@ -129,20 +118,23 @@ export class QuestionsController {
 
   @Patch(':question_id')
   @Authenticated()
-  @ApiOperation({
+  @Endpoint({
     summary: 'Update a question (course manager)',
     description:
       'Absent fields are unchanged; null clears explanation, options, correct_answer and metadata; ' +
       'question_text, question_type and points cannot be null (422 `not_null`). The resulting type, options ' +
       'and correct_answer are validated together. Changing question_type without sending options or ' +
       'correct_answer drops what the new type cannot have.',
+    operationId: 'updateQuestion',
+    errors: {
+      400: INVALID_QUESTION,
+      403: MANAGER_ONLY,
+      404: `${QUIZ_NOT_FOUND}; "Question not found"`,
+      422: `Validation failed; ${BAD_IDS} (or question_id)`,
+    },
   })
   @ApiBody({ type: UpdateQuestionDto })
   @ApiOkResponse({ type: ManagedQuestionDto })
-  @ApiBadRequestResponse({ description: INVALID_QUESTION, schema: PROBLEM })
-  @ApiForbiddenResponse({ description: MANAGER_ONLY, schema: PROBLEM })
-  @ApiNotFoundResponse({ description: `${QUIZ_NOT_FOUND}; "Question not found"`, schema: PROBLEM })
-  @ApiUnprocessableEntityResponse({ description: `Validation failed; ${BAD_IDS} (or question_id)`, schema: PROBLEM })
   update(
     @Param('course_id', uuidParam('course_id')) courseId: string,
     @Param('quiz_id', uuidParam('quiz_id')) quizId: string,
@@ -156,18 +148,18 @@ export class QuestionsController {
   @Delete(':question_id')
   @HttpCode(204)
   @Authenticated()
-  @ApiOperation({
+  @Endpoint({
     summary: 'Delete a question (course manager)',
     description: 'The questions after it move up one position (positions stay 1..n).',
+    operationId: 'deleteQuestion',
+    errors: {
+      403: MANAGER_ONLY,
+      404: `${QUIZ_NOT_FOUND}; "Question not found"`,
+      409: '`quiz_has_attempts`: the quiz has attempts; `last_question`: the last question of a published quiz',
+      422: `${BAD_IDS} (or question_id)`,
+    },
   })
   @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiForbiddenResponse({ description: MANAGER_ONLY, schema: PROBLEM })
-  @ApiNotFoundResponse({ description: `${QUIZ_NOT_FOUND}; "Question not found"`, schema: PROBLEM })
-  @ApiConflictResponse({
-    description: '`quiz_has_attempts`: the quiz has attempts; `last_question`: the last question of a published quiz',
-    schema: PROBLEM,
-  })
-  @ApiUnprocessableEntityResponse({ description: `${BAD_IDS} (or question_id)`, schema: PROBLEM })
   async remove(
     @Param('course_id', uuidParam('course_id')) courseId: string,
     @Param('quiz_id', uuidParam('quiz_id')) quizId: string,

@@ -1,21 +1,8 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Patch, Post } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiBody,
-  ApiConflictResponse,
-  ApiCreatedResponse,
-  ApiForbiddenResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-  ApiUnprocessableEntityResponse,
-} from '@nestjs/swagger';
-import { Authenticated, CurrentUser, Idempotent, Public, type AuthUser, uuidParam, PROBLEM_SCHEMA_REF } from '#core';
+import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Authenticated, CurrentUser, Idempotent, Public, type AuthUser, uuidParam, Endpoint } from '#core';
 import { CreateQuizDto, QuizListResponseDto, QuizResponseDto, UpdateQuizDto } from './dto/quiz.dto.js';
 import { QuizzesService } from './quizzes.service.js';
-
-const PROBLEM = PROBLEM_SCHEMA_REF;
 
 const MANAGER_ONLY =
   'Not a manager of the course (an admin or the owning instructor): "Not authorized to manage quizzes for this course"';
@@ -36,21 +23,21 @@ export class QuizzesController {
 
   @Get()
   @Public()
-  @ApiOperation({
+  @Endpoint({
     summary: "A course's quizzes, newest first",
     description:
       `${OPTIONAL_AUTH} Managers see every quiz; everyone else the published quizzes of a published course. ` +
       'Each quiz carries total_questions and total_points. Cached per course and audience for ' +
       'QUIZ_CACHE_TTL_SECONDS; quiz and question writes clear the cache.',
+    operationId: 'listQuizzes',
+    optionalAuth: true,
+    errors: {
+      403: 'The course is unpublished and the caller is not its manager: "Not authorized to view quizzes for this course"',
+      404: 'Course not found',
+      422: 'course_id is not a UUID',
+    },
   })
   @ApiOkResponse({ type: QuizListResponseDto })
-  @ApiForbiddenResponse({
-    description:
-      'The course is unpublished and the caller is not its manager: "Not authorized to view quizzes for this course"',
-    schema: PROBLEM,
-  })
-  @ApiNotFoundResponse({ description: 'Course not found', schema: PROBLEM })
-  @ApiUnprocessableEntityResponse({ description: 'course_id is not a UUID', schema: PROBLEM })
   list(
     @Param('course_id', uuidParam('course_id')) courseId: string,
     @CurrentUser() user: AuthUser | undefined,
@@ -62,21 +49,21 @@ export class QuizzesController {
   @HttpCode(201)
   @Authenticated()
   @Idempotent()
-  @ApiOperation({
+  @Endpoint({
     summary: 'Create a quiz for a lesson (course manager)',
     description:
       'Created unpublished (publish with POST .../publish once it has valid questions). One quiz per lesson; ' +
       'any lesson_type. Accepts an `Idempotency-Key` header. `is_published` is not accepted (422).',
+    operationId: 'createQuiz',
+    errors: {
+      403: MANAGER_ONLY,
+      404: '"Course not found"; "Lesson not found in this course"',
+      409: '`quiz_exists`: "Lesson already has a quiz"',
+      422: 'Validation failed (unknown fields included); course_id is not a UUID',
+    },
   })
   @ApiBody({ type: CreateQuizDto })
   @ApiCreatedResponse({ type: QuizResponseDto })
-  @ApiForbiddenResponse({ description: MANAGER_ONLY, schema: PROBLEM })
-  @ApiNotFoundResponse({ description: '"Course not found"; "Lesson not found in this course"', schema: PROBLEM })
-  @ApiConflictResponse({ description: '`quiz_exists`: "Lesson already has a quiz"', schema: PROBLEM })
-  @ApiUnprocessableEntityResponse({
-    description: 'Validation failed (unknown fields included); course_id is not a UUID',
-    schema: PROBLEM,
-  })
   create(
     @Param('course_id', uuidParam('course_id')) courseId: string,
     @CurrentUser() user: AuthUser,
@@ -87,20 +74,20 @@ export class QuizzesController {
 
   @Get(':quiz_id')
   @Public()
-  @ApiOperation({
+  @Endpoint({
     summary: 'A quiz',
     description:
       `${OPTIONAL_AUTH} Visible to the course's managers, and to everyone when both the quiz and its course ` +
       'are published (unlike the original API, an unpublished course hides its quizzes too).',
+    operationId: 'getQuiz',
+    optionalAuth: true,
+    errors: {
+      403: 'The quiz or its course is unpublished and the caller is not a manager: "Not authorized to access this quiz"',
+      404: QUIZ_NOT_FOUND,
+      422: BAD_IDS,
+    },
   })
   @ApiOkResponse({ type: QuizResponseDto })
-  @ApiForbiddenResponse({
-    description:
-      'The quiz or its course is unpublished and the caller is not a manager: "Not authorized to access this quiz"',
-    schema: PROBLEM,
-  })
-  @ApiNotFoundResponse({ description: QUIZ_NOT_FOUND, schema: PROBLEM })
-  @ApiUnprocessableEntityResponse({ description: BAD_IDS, schema: PROBLEM })
   get(
     @Param('course_id', uuidParam('course_id')) courseId: string,
     @Param('quiz_id', uuidParam('quiz_id')) quizId: string,
@@ -111,23 +98,23 @@ export class QuizzesController {
 
   @Patch(':quiz_id')
   @Authenticated()
-  @ApiOperation({
+  @Endpoint({
     summary: 'Update a quiz (course manager)',
     description:
       'Absent fields are unchanged; null clears description, time_limit_minutes (no limit) and max_attempts ' +
       '(unlimited); lesson_id, title, quiz_type, passing_score, shuffle_questions, shuffle_options and ' +
       'show_correct_answers cannot be null (422 `not_null`). `is_published` is not accepted (422): use ' +
       'POST .../publish and .../unpublish.',
+    operationId: 'updateQuiz',
+    errors: {
+      403: MANAGER_ONLY,
+      404: `${QUIZ_NOT_FOUND}; "Lesson not found in this course"`,
+      409: '`quiz_exists`: the new lesson already has a quiz',
+      422: `Validation failed (\`not_null\` for fields that cannot be cleared; unknown fields); ${BAD_IDS}`,
+    },
   })
   @ApiBody({ type: UpdateQuizDto })
   @ApiOkResponse({ type: QuizResponseDto })
-  @ApiForbiddenResponse({ description: MANAGER_ONLY, schema: PROBLEM })
-  @ApiNotFoundResponse({ description: `${QUIZ_NOT_FOUND}; "Lesson not found in this course"`, schema: PROBLEM })
-  @ApiConflictResponse({ description: '`quiz_exists`: the new lesson already has a quiz', schema: PROBLEM })
-  @ApiUnprocessableEntityResponse({
-    description: `Validation failed (\`not_null\` for fields that cannot be cleared; unknown fields); ${BAD_IDS}`,
-    schema: PROBLEM,
-  })
   update(
     @Param('course_id', uuidParam('course_id')) courseId: string,
     @Param('quiz_id', uuidParam('quiz_id')) quizId: string,
@@ -140,22 +127,22 @@ export class QuizzesController {
   @Post(':quiz_id/publish')
   @HttpCode(200)
   @Authenticated()
-  @ApiOperation({
+  @Endpoint({
     summary: 'Publish a quiz (course manager)',
     description:
       'Needs at least one question, and every question must pass its type’s rules (checked with the quiz ' +
       'locked against concurrent question writes). Publishing a published quiz checks again and answers 200.',
+    operationId: 'publishQuiz',
+    errors: {
+      400:
+        '`quiz_not_publishable`: "Cannot publish quiz without questions", or "Cannot publish quiz with an invalid ' +
+        'question at position N: <rule>" (with `question_id` and `position`)',
+      403: MANAGER_ONLY,
+      404: QUIZ_NOT_FOUND,
+      422: BAD_IDS,
+    },
   })
   @ApiOkResponse({ type: QuizResponseDto })
-  @ApiBadRequestResponse({
-    description:
-      '`quiz_not_publishable`: "Cannot publish quiz without questions", or "Cannot publish quiz with an invalid ' +
-      'question at position N: <rule>" (with `question_id` and `position`)',
-    schema: PROBLEM,
-  })
-  @ApiForbiddenResponse({ description: MANAGER_ONLY, schema: PROBLEM })
-  @ApiNotFoundResponse({ description: QUIZ_NOT_FOUND, schema: PROBLEM })
-  @ApiUnprocessableEntityResponse({ description: BAD_IDS, schema: PROBLEM })
   publish(
     @Param('course_id', uuidParam('course_id')) courseId: string,
     @Param('quiz_id', uuidParam('quiz_id')) quizId: string,
@@ -167,14 +154,13 @@ export class QuizzesController {
   @Post(':quiz_id/unpublish')
   @HttpCode(200)
   @Authenticated()
-  @ApiOperation({
+  @Endpoint({
     summary: 'Unpublish a quiz (course manager)',
     description: 'Hides the quiz from everyone but the course’s managers; idempotent.',
+    operationId: 'unpublishQuiz',
+    errors: { 403: MANAGER_ONLY, 404: QUIZ_NOT_FOUND, 422: BAD_IDS },
   })
   @ApiOkResponse({ type: QuizResponseDto })
-  @ApiForbiddenResponse({ description: MANAGER_ONLY, schema: PROBLEM })
-  @ApiNotFoundResponse({ description: QUIZ_NOT_FOUND, schema: PROBLEM })
-  @ApiUnprocessableEntityResponse({ description: BAD_IDS, schema: PROBLEM })
   unpublish(
     @Param('course_id', uuidParam('course_id')) courseId: string,
     @Param('quiz_id', uuidParam('quiz_id')) quizId: string,

@@ -16,3 +16,12 @@ export { captureLogLines } from './log-capture.js';
 export { startAzurite, AZURITE_ACCOUNT_KEY, AZURITE_ACCOUNT_NAME, type TestAzurite } from './azurite.js';
 export { freePort } from './free-port.js';
 export { buildPrivateDist, spawnWorkerProcess, type PrivateBuild, type WorkerProcess } from './worker-process.js';
+export {
+  checkFetchResponse,
+  contractMode,
+  contractReportDir,
+  OpenApiContract,
+  takeContractFailures,
+  type ContractMode,
+  type ContractViolation,
+} from './openapi-contract.js';

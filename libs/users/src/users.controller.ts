@@ -1,15 +1,5 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
-import {
-  ApiBody,
-  ApiConflictResponse,
-  ApiCreatedResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-  ApiUnauthorizedResponse,
-  ApiUnprocessableEntityResponse,
-} from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import {
   ApiPaginatedResponse,
   Authenticated,
@@ -22,7 +12,7 @@ import {
   type AuthUser,
   type Page,
   uuidParam,
-  PROBLEM_SCHEMA_REF,
+  Endpoint,
 } from '#core';
 import { AdminUpdateUserDto } from './dto/admin-update-user.dto.js';
 import { CreateUserDto } from './dto/create-user.dto.js';
@@ -30,8 +20,6 @@ import { UpdateMeDto } from './dto/update-me.dto.js';
 import { UserResponseDto } from './dto/user-response.dto.js';
 import { PasswordService } from './password.service.js';
 import { UsersService } from './users.service.js';
-
-const PROBLEM = PROBLEM_SCHEMA_REF;
 
 export const userIdPipe = uuidParam('id');
 
@@ -60,7 +48,7 @@ export class UsersController {
 
   @Get('me')
   @Authenticated()
-  @ApiOperation({ summary: 'The signed-in user' })
+  @Endpoint({ summary: 'The signed-in user', operationId: 'getMyProfile' })
   @ApiOkResponse({ type: UserResponseDto })
   async me(@CurrentUser() caller: AuthUser): Promise<UserResponseDto> {
     const user = await this.users.findById(caller.id);
@@ -70,20 +58,20 @@ export class UsersController {
 
   @Patch('me')
   @Authenticated()
-  @ApiOperation({
+  @Endpoint({
     summary: 'Update my name or password',
     description:
       'Only `full_name`, `password` and `current_password` are accepted (any other field is 422). ' +
       'A password change needs `current_password` (wrong: 401 `invalid_password`, as the MFA endpoints) and revokes every ' +
       "outstanding access and refresh token of the user, this request's included: sign in again.",
+    operationId: 'updateMyProfile',
+    errors: {
+      401: 'Missing, invalid or revoked access token; or `invalid_password`: current_password is wrong',
+      422: 'Validation failed or unknown field',
+    },
   })
   @ApiBody({ type: UpdateMeDto })
   @ApiOkResponse({ type: UserResponseDto })
-  @ApiUnauthorizedResponse({
-    description: 'Missing, invalid or revoked access token; or `invalid_password`: current_password is wrong',
-    schema: PROBLEM,
-  })
-  @ApiUnprocessableEntityResponse({ description: 'Validation failed or unknown field', schema: PROBLEM })
   async updateMe(@CurrentUser() caller: AuthUser, @Body() body: UpdateMeDto): Promise<UserResponseDto> {
     const password = body.password ?? undefined;
     if (password !== undefined) {
@@ -103,9 +91,12 @@ export class UsersController {
 
   @Get()
   @Authenticated({ roles: ['admin'] })
-  @ApiOperation({ summary: 'List users (admin), newest first' })
+  @Endpoint({
+    summary: 'List users (admin), newest first',
+    operationId: 'listUsers',
+    errors: { 422: 'page < 1 or page_size outside 1..100' },
+  })
   @ApiPaginatedResponse(UserResponseDto)
-  @ApiUnprocessableEntityResponse({ description: 'page < 1 or page_size outside 1..100', schema: PROBLEM })
   async list(@Query() query: PaginationQueryDto): Promise<Page<UserResponseDto>> {
     const [rows, total] = await this.users.list(offset(query), query.page_size);
     return paginate(rows.map(UserResponseDto.from), total, query);
@@ -113,10 +104,12 @@ export class UsersController {
 
   @Get(':id')
   @Authenticated({ roles: ['admin'] })
-  @ApiOperation({ summary: 'Get a user (admin)' })
+  @Endpoint({
+    summary: 'Get a user (admin)',
+    operationId: 'getUser',
+    errors: { 404: 'User not found', 422: 'id is not a UUID' },
+  })
   @ApiOkResponse({ type: UserResponseDto })
-  @ApiNotFoundResponse({ description: 'User not found', schema: PROBLEM })
-  @ApiUnprocessableEntityResponse({ description: 'id is not a UUID', schema: PROBLEM })
   async get(@Param('id', userIdPipe) id: string): Promise<UserResponseDto> {
     const user = await this.users.findById(id);
     if (!user) throw userNotFound();
@@ -126,15 +119,15 @@ export class UsersController {
   @Post()
   @HttpCode(201)
   @Authenticated({ roles: ['admin'] })
-  @ApiOperation({
+  @Endpoint({
     summary: 'Create a user (admin)',
     description:
       'Any role (default student), so admins create instructors and other admins. The email counts as verified.',
+    operationId: 'createUser',
+    errors: { 409: '`email_taken`: the email is already registered', 422: 'Validation failed' },
   })
   @ApiBody({ type: CreateUserDto })
   @ApiCreatedResponse({ type: UserResponseDto })
-  @ApiConflictResponse({ description: '`email_taken`: the email is already registered', schema: PROBLEM })
-  @ApiUnprocessableEntityResponse({ description: 'Validation failed', schema: PROBLEM })
   async create(@Body() body: CreateUserDto): Promise<UserResponseDto> {
     const user = await this.users.create({
       email: body.email,
@@ -148,18 +141,17 @@ export class UsersController {
 
   @Patch(':id')
   @Authenticated({ roles: ['admin'] })
-  @ApiOperation({
+  @Endpoint({
     summary: 'Update a user (admin)',
     description:
       'Null values are ignored. `is_active: false` and a new `password` revoke every token of the user. ' +
       'An admin cannot demote or deactivate themself (409 `self_demotion`), and the last active admin ' +
       'cannot be demoted or deactivated (409 `last_admin`).',
+    operationId: 'updateUser',
+    errors: { 404: 'User not found', 409: '`self_demotion` or `last_admin`', 422: 'Validation failed' },
   })
   @ApiBody({ type: AdminUpdateUserDto })
   @ApiOkResponse({ type: UserResponseDto })
-  @ApiNotFoundResponse({ description: 'User not found', schema: PROBLEM })
-  @ApiConflictResponse({ description: '`self_demotion` or `last_admin`', schema: PROBLEM })
-  @ApiUnprocessableEntityResponse({ description: 'Validation failed', schema: PROBLEM })
   async update(
     @CurrentUser() caller: AuthUser,
     @Param('id', userIdPipe) id: string,

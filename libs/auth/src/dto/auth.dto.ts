@@ -116,7 +116,7 @@ export class TokenResponseDto {
   @ApiProperty() access_token!: string;
   @ApiProperty() refresh_token!: string;
   @ApiProperty({ enum: ['bearer'], example: 'bearer' }) token_type!: 'bearer';
-  @ApiProperty({ description: 'Access-token lifetime in seconds', example: 900 }) expires_in!: number;
+  @ApiProperty({ type: 'integer', description: 'Access-token lifetime in seconds', example: 900 }) expires_in!: number;
 }
 
 export class AuthResponseDto {
@@ -128,7 +128,7 @@ export class AuthResponseDto {
 export class LoginMfaChallengeDto {
   @ApiProperty({ enum: [true], example: true }) mfa_required!: true;
   @ApiProperty() challenge_token!: string;
-  @ApiProperty({ example: 600 }) expires_in_seconds!: number;
+  @ApiProperty({ type: 'integer', example: 600 }) expires_in_seconds!: number;
   @ApiProperty({ example: 'MFA verification required' }) message!: string;
 }
 

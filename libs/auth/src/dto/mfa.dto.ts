@@ -15,7 +15,13 @@ export class MfaEnableRequestDto {
 }
 
 export class MfaEnableConfirmDto {
-  @ApiProperty({ example: '123456', description: 'Six-digit code from the authenticator app' })
+  @ApiProperty({
+    example: '123456',
+    minLength: 6,
+    maxLength: 6,
+    pattern: '^[0-9]{6}$',
+    description: 'Six-digit code from the authenticator app (whitespace is ignored)',
+  })
   @Transform(stripWhitespace)
   @IsString()
   @Matches(/^\d{6}$/, { message: 'code must be a 6-digit number' })

@@ -48,7 +48,8 @@ export class CertificateResponseDto {
 
 export class CertificateListResponseDto {
   @ApiProperty({ type: [CertificateResponseDto] }) certificates!: CertificateResponseDto[];
-  @ApiProperty({ description: 'All of the caller’s valid certificates (not only this page)' }) total!: number;
+  @ApiProperty({ type: 'integer', description: 'All of the caller’s valid certificates (not only this page)' })
+  total!: number;
 }
 
 export class VerifyCertificateResponseDto {

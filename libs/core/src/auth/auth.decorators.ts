@@ -1,5 +1,6 @@
 import { applyDecorators, createParamDecorator, SetMetadata, type ExecutionContext } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCookieAuth, ApiExtension } from '@nestjs/swagger';
+import { ApiProblemResponse, PUBLIC_EXTENSION } from '../docs/endpoint.decorator.js';
 
 export const ROLES = ['admin', 'instructor', 'student'] as const;
 export type Role = (typeof ROLES)[number];
@@ -19,22 +20,32 @@ export interface AuthUser {
 export const IS_PUBLIC_KEY = 'lms:public';
 export const ROLES_KEY = 'lms:roles';
 
-/** The route needs no access token (the global guard is deny-by-default). */
-export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(IS_PUBLIC_KEY, true);
+/**
+ * The route needs no access token (the global guard is deny-by-default); a valid token that comes
+ * along is read, a bad one is ignored. Documented as `security: []` (see Endpoint's optionalAuth).
+ */
+export const Public = (): MethodDecorator & ClassDecorator =>
+  applyDecorators(SetMetadata(IS_PUBLIC_KEY, true), ApiExtension(PUBLIC_EXTENSION, true));
 
 /**
  * The route needs a valid access token and, when `roles` is given, one of those roles (403 otherwise).
- * Also documents the security schemes and the 401/403 responses in OpenAPI.
+ * Also documents the security schemes and the 401 (and, with roles, 403) problem responses in OpenAPI;
+ * the document builder adds 403 to unsafe methods (the cookie CSRF check).
  */
 export function Authenticated(opts: { roles?: readonly Role[] } = {}): MethodDecorator & ClassDecorator {
   const decorators = [
     SetMetadata(ROLES_KEY, opts.roles ?? []),
     ApiBearerAuth('bearer'),
     ApiCookieAuth('cookie'),
-    ApiUnauthorizedResponse({ description: 'Missing, invalid, expired or revoked access token' }),
+    ApiProblemResponse(401),
   ];
   if (opts.roles?.length) {
-    decorators.push(ApiForbiddenResponse({ description: `Requires role: ${opts.roles.join(' or ')}` }));
+    decorators.push(
+      ApiProblemResponse(
+        403,
+        `Requires role: ${opts.roles.join(' or ')} (or a cookie request without its CSRF header)`,
+      ),
+    );
   }
   return applyDecorators(...decorators);
 }

@@ -1,7 +1,8 @@
 import { Controller, Get, HttpStatus, Inject, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProperty, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiProperty, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../auth/auth.decorators.js';
+import { Endpoint } from '../docs/endpoint.decorator.js';
 import { ReadinessService, type ReadinessReport } from './readiness.service.js';
 
 class HealthResponse {
@@ -24,14 +25,14 @@ export class HealthController {
   constructor(@Inject(ReadinessService) private readonly readiness: ReadinessService) {}
 
   @Get('health')
-  @ApiOperation({ summary: 'Liveness: the process serves HTTP (no dependency is checked)' })
+  @Endpoint({ summary: 'Liveness: the process serves HTTP (no dependency is checked)', operationId: 'getHealth' })
   @ApiOkResponse({ type: HealthResponse })
   health(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
   @Get('ready')
-  @ApiOperation({ summary: 'Readiness: the database and the queue backend answer' })
+  @Endpoint({ summary: 'Readiness: the database and the queue backend answer', operationId: 'getReadiness' })
   @ApiOkResponse({ type: ReadinessResponse, description: 'Every dependency is up' })
   @ApiServiceUnavailableResponse({ type: ReadinessResponse, description: 'A dependency is down (status "degraded")' })
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<ReadinessReport> {

@@ -36,7 +36,7 @@ export interface DecimalFieldOptions {
  * The one decorator for every decimal body field (price, passing_score, points,
  * completion_percentage, points_earned, ...): a JSON number or a numeric string (`70`, `"70.00"`),
  * at most `places` decimals, within [minimum, maximum] either way; the handler receives a number.
- * Documented in OpenAPI as `number | string`.
+ * Documented in OpenAPI as `number | string` (a nullable field: `number | null | string`).
  */
 export function DecimalField(options: DecimalFieldOptions): PropertyDecorator {
   const places = options.places ?? 2;
@@ -45,12 +45,25 @@ export function DecimalField(options: DecimalFieldOptions): PropertyDecorator {
   return applyDecorators(
     ApiProperty({
       required: options.required ?? true,
-      ...(options.nullable && { nullable: true }),
       ...(options.default !== undefined && { default: options.default }),
       description: options.description ? `${options.description} ${accepts}` : accepts,
       oneOf: [
-        { type: 'number', minimum: options.minimum, maximum: options.maximum, multipleOf: 10 ** -places },
-        { type: 'string', pattern: DECIMAL_STRING_PATTERN.source, example: options.minimum.toFixed(places) },
+        {
+          type: 'number',
+          minimum: options.minimum,
+          maximum: options.maximum,
+          multipleOf: 10 ** -places,
+          // OpenAPI 3.0 has `nullable` only beside a `type`: null is accepted through this branch alone.
+          ...(options.nullable && { nullable: true }),
+        },
+        {
+          type: 'string',
+          pattern: DECIMAL_STRING_PATTERN.source,
+          // Sign, the integer digits of the bound, the point and the decimals.
+          maxLength:
+            String(Math.trunc(Math.max(Math.abs(options.minimum), Math.abs(options.maximum)))).length + places + 2,
+          example: options.minimum.toFixed(places),
+        },
       ],
     }),
     Transform(({ value }: { value: unknown }) => parseDecimal(value)),

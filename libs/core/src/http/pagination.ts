@@ -70,7 +70,7 @@ export function ApiPaginatedResponse(item: ClassType<unknown>, description?: str
         type: 'object',
         required: ['items', 'total', 'page', 'page_size', 'total_pages'],
         properties: {
-          items: { type: 'array', items: { $ref: getSchemaPath(item) } },
+          items: { type: 'array', maxItems: MAX_PAGE_SIZE, items: { $ref: getSchemaPath(item) } },
           total: { type: 'integer', minimum: 0 },
           page: { type: 'integer', minimum: 1, maximum: MAX_PAGE },
           page_size: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE },

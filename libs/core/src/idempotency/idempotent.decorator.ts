@@ -31,6 +31,6 @@ export const Idempotent = (options: IdempotentOptions = {}): MethodDecorator =>
       description:
         'Optional client key (1-255 of A-Z a-z 0-9 _ . : -). A retry with the same key and body replays the ' +
         'stored response for 24 h; the same key with a different body is 422.',
-      schema: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,255}$' },
+      schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[A-Za-z0-9_.:-]{1,255}$' },
     }),
   );

@@ -72,7 +72,7 @@ export class CategoryResponseDto {
   @ApiProperty() slug!: string;
   @ApiProperty() name!: string;
   @ApiProperty({ type: String, nullable: true }) description!: string | null;
-  @ApiProperty({ type: Number, description: 'Published courses in the category' }) course_count!: number;
+  @ApiProperty({ type: 'integer', description: 'Published courses in the category' }) course_count!: number;
 }
 
 export class CategoryListResponseDto {

@@ -302,7 +302,7 @@ export class CourseResponseDto {
   @ApiProperty() is_published!: boolean;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) published_at!: string | null;
   @ApiProperty({ type: String, nullable: true }) thumbnail_url!: string | null;
-  @ApiProperty({ type: Number, nullable: true }) estimated_duration_minutes!: number | null;
+  @ApiProperty({ type: 'integer', nullable: true }) estimated_duration_minutes!: number | null;
   @ApiProperty({ type: String, format: 'date-time' }) created_at!: string;
   @ApiProperty({ type: String, format: 'date-time' }) updated_at!: string;
   @ApiProperty({ type: Number, description: 'A JSON number (as in the original API)', example: 49.99 }) price!: number;
@@ -312,10 +312,10 @@ export class CourseResponseDto {
   @ApiProperty({ type: String, nullable: true }) preview_video_url!: string | null;
   @ApiProperty({ type: [String] }) requirements!: string[];
   @ApiProperty({ type: [String] }) learning_objectives!: string[];
-  @ApiProperty({ type: Number, description: 'Server-maintained' }) total_reviews!: number;
-  @ApiProperty({ type: Number, description: 'Server-maintained: the number of published quizzes' })
+  @ApiProperty({ type: 'integer', description: 'Server-maintained' }) total_reviews!: number;
+  @ApiProperty({ type: 'integer', description: 'Server-maintained: the number of published quizzes' })
   total_quizzes!: number;
-  @ApiProperty({ type: Number, description: 'Server-maintained' }) enrollment_count!: number;
+  @ApiProperty({ type: 'integer', description: 'Server-maintained' }) enrollment_count!: number;
   @ApiProperty({ type: Number, description: 'Server-maintained; a JSON number', example: 4.5 }) average_rating!: number;
   @ApiProperty({ type: String, nullable: true }) status!: string | null;
   @ApiProperty({ type: [String], format: 'uuid' }) prerequisite_course_ids!: string[];

@@ -224,9 +224,9 @@ export class LessonResponseDto {
   @ApiProperty({ type: String, nullable: true }) description!: string | null;
   @ApiProperty({ type: String, nullable: true }) content!: string | null;
   @ApiProperty({ enum: LESSON_TYPES }) lesson_type!: LessonType;
-  @ApiProperty({ minimum: 1 }) order_index!: number;
+  @ApiProperty({ type: 'integer', minimum: 1 }) order_index!: number;
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) parent_lesson_id!: string | null;
-  @ApiProperty({ type: Number, nullable: true }) duration_minutes!: number | null;
+  @ApiProperty({ type: 'integer', nullable: true }) duration_minutes!: number | null;
   @ApiProperty({ type: String, nullable: true }) video_url!: string | null;
   @ApiProperty() is_preview!: boolean;
   @ApiProperty({ type: String, format: 'date-time' }) created_at!: string;
@@ -236,5 +236,5 @@ export class LessonResponseDto {
 /** GET /courses/{course_id}/lessons: every lesson of the course by order_index (not paginated). */
 export class LessonListResponseDto {
   @ApiProperty({ type: [LessonResponseDto] }) items!: LessonResponseDto[];
-  @ApiProperty() total!: number;
+  @ApiProperty({ type: 'integer' }) total!: number;
 }

@@ -20,7 +20,7 @@ export class FileResponseDto {
   @ApiProperty({ description: 'The authenticated download route, `/api/v1/files/download/{id}`' }) file_url!: string;
   @ApiProperty({ enum: FILE_TYPES }) file_type!: FileType;
   @ApiProperty() mime_type!: string;
-  @ApiProperty({ description: 'Bytes' }) file_size!: number;
+  @ApiProperty({ type: 'integer', description: 'Bytes' }) file_size!: number;
   @ApiProperty({ enum: ['local', 'azure'] }) storage_provider!: 'local' | 'azure';
   @ApiProperty() is_public!: boolean;
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) course_id!: string | null;
@@ -30,7 +30,7 @@ export class FileResponseDto {
 
 export class FileListResponseDto {
   @ApiProperty({ type: [FileResponseDto] }) files!: FileResponseDto[];
-  @ApiProperty({ description: 'All matching files (every page)' }) total!: number;
+  @ApiProperty({ type: 'integer', description: 'All matching files (every page)' }) total!: number;
 }
 
 /** my-files: the shared page/page_size rules, with the reference's default page size (the maximum). */

@@ -170,9 +170,9 @@ export class QuizResponseDto {
   @ApiProperty() title!: string;
   @ApiProperty({ type: String, nullable: true }) description!: string | null;
   @ApiProperty({ enum: QUIZ_TYPES }) quiz_type!: QuizType;
-  @ApiProperty({ type: Number, nullable: true }) time_limit_minutes!: number | null;
+  @ApiProperty({ type: 'integer', nullable: true }) time_limit_minutes!: number | null;
   @ApiProperty({ description: 'Decimal string', example: '70.00' }) passing_score!: string;
-  @ApiProperty({ type: Number, nullable: true, description: 'null: unlimited' }) max_attempts!: number | null;
+  @ApiProperty({ type: 'integer', nullable: true, description: 'null: unlimited' }) max_attempts!: number | null;
   @ApiProperty() shuffle_questions!: boolean;
   @ApiProperty() shuffle_options!: boolean;
   @ApiProperty() show_correct_answers!: boolean;
@@ -187,10 +187,10 @@ export class QuizSummaryDto {
   @ApiProperty() title!: string;
   @ApiProperty({ type: String, nullable: true }) description!: string | null;
   @ApiProperty({ enum: QUIZ_TYPES }) quiz_type!: QuizType;
-  @ApiProperty({ type: Number, nullable: true }) time_limit_minutes!: number | null;
+  @ApiProperty({ type: 'integer', nullable: true }) time_limit_minutes!: number | null;
   @ApiProperty({ example: '70.00' }) passing_score!: string;
-  @ApiProperty({ type: Number, nullable: true }) max_attempts!: number | null;
-  @ApiProperty() total_questions!: number;
+  @ApiProperty({ type: 'integer', nullable: true }) max_attempts!: number | null;
+  @ApiProperty({ type: 'integer' }) total_questions!: number;
   @ApiProperty({ description: 'Sum of the questions’ points, decimal string', example: '10.00' })
   total_points!: string;
   @ApiProperty() is_published!: boolean;
@@ -199,5 +199,5 @@ export class QuizSummaryDto {
 /** GET /courses/{course_id}/quizzes: newest first, not paginated (as the original). */
 export class QuizListResponseDto {
   @ApiProperty({ type: [QuizSummaryDto] }) quizzes!: QuizSummaryDto[];
-  @ApiProperty() total!: number;
+  @ApiProperty({ type: 'integer' }) total!: number;
 }

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsNotEmpty, IsOptional, IsString, ValidateIf } from 'class-validator';
-import { Trim, CodePointLength, MaxCodePoints } from '#core';
+import { Trim, CodePointLength, MaxCodePoints, ValidatedOnlyWith } from '#core';
 import { FULL_NAME_MAX, FULL_NAME_MIN, PASSWORD_MAX, PASSWORD_MIN } from './user-fields.js';
 
 /**
@@ -27,7 +27,11 @@ export class UpdateMeDto {
   @CodePointLength(PASSWORD_MIN, PASSWORD_MAX)
   password?: string | null;
 
-  @ApiPropertyOptional({ format: 'password', description: 'Required with password.' })
+  @ApiPropertyOptional({
+    format: 'password',
+    description: 'Required with password, and then at most 1024 characters; ignored without password.',
+  })
+  @ValidatedOnlyWith('password')
   @ValidateIf((o: UpdateMeDto) => o.password !== undefined && o.password !== null)
   @IsString()
   @IsNotEmpty({ message: 'current_password is required to change the password' })

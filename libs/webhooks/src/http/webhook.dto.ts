@@ -33,6 +33,8 @@ const EVENT_NAME_MAX = 100;
 /** Bytes of key a caller-chosen secret must carry (Standard Webhooks: 24–64). */
 export const SECRET_MIN_BYTES = 24;
 export const SECRET_MAX_BYTES = 64;
+/** Longest secret: the prefix and the padded base64 of SECRET_MAX_BYTES bytes. */
+const SECRET_MAX_LENGTH = 'whsec_'.length + Math.ceil(SECRET_MAX_BYTES / 3) * 4;
 const SECRET_PATTERN = '^whsec_(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$';
 
 const strings = (value: unknown): string[] =>
@@ -151,7 +153,12 @@ export class CreateWebhookDto {
   @IsBoolean()
   is_active?: boolean;
 
-  @ApiPropertyOptional({ type: String, pattern: SECRET_PATTERN, description: SECRET_DESCRIPTION })
+  @ApiPropertyOptional({
+    type: String,
+    pattern: SECRET_PATTERN,
+    maxLength: SECRET_MAX_LENGTH,
+    description: SECRET_DESCRIPTION,
+  })
   @NotNullWhenPresent('secret')
   @IsString()
   @WebhookSecret()
@@ -203,7 +210,12 @@ export class UpdateWebhookDto {
 
 /** POST /webhooks/{id}/rotate-secret (the body is optional). */
 export class RotateWebhookSecretDto {
-  @ApiPropertyOptional({ type: String, pattern: SECRET_PATTERN, description: SECRET_DESCRIPTION })
+  @ApiPropertyOptional({
+    type: String,
+    pattern: SECRET_PATTERN,
+    maxLength: SECRET_MAX_LENGTH,
+    description: SECRET_DESCRIPTION,
+  })
   @NotNullWhenPresent('secret')
   @IsString()
   @WebhookSecret()

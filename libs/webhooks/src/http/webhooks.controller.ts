@@ -1,39 +1,21 @@
-import {
-  applyDecorators,
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Inject,
-  Param,
-  Patch,
-  Post,
-  Query,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBody,
-  ApiConflictResponse,
   ApiCreatedResponse,
-  ApiForbiddenResponse,
   ApiNoContentResponse,
-  ApiNotFoundResponse,
   ApiOkResponse,
-  ApiOperation,
   ApiTags,
-  ApiUnauthorizedResponse,
-  ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import {
   ApiPaginatedResponse,
   Authenticated,
   CurrentUser,
   PaginationQueryDto,
-  PROBLEM_SCHEMA_REF,
   uuidParam,
   type AuthUser,
   type Page,
+  Endpoint,
 } from '#core';
 import {
   CreateWebhookDto,
@@ -50,24 +32,14 @@ import {
 } from './webhook.dto.js';
 import { WebhooksAdminService } from './webhooks-admin.service.js';
 
-const PROBLEM = PROBLEM_SCHEMA_REF;
-
 /** Admin only, with the 401/403 answers documented as problems. */
-const AdminOnly = (): MethodDecorator & ClassDecorator =>
-  applyDecorators(
-    Authenticated({ roles: ['admin'] }),
-    ApiUnauthorizedResponse({ description: 'Missing, invalid, expired or revoked access token', schema: PROBLEM }),
-    ApiForbiddenResponse({ description: 'Requires role: admin', schema: PROBLEM }),
-  );
+const AdminOnly = (): MethodDecorator & ClassDecorator => Authenticated({ roles: ['admin'] });
 
-const WEBHOOK_NOT_FOUND = { description: 'Webhook not found', schema: PROBLEM };
-const DELIVERY_NOT_FOUND = { description: 'Webhook not found / Delivery not found', schema: PROBLEM };
-const BAD_ID = { description: 'id is not a UUID', schema: PROBLEM };
-const BAD_IDS = { description: 'id or delivery_id is not a UUID', schema: PROBLEM };
-const MANAGED_BY_CONFIG = {
-  description: '`webhook_managed_by_config`: an env endpoint (WEBHOOK_TARGET_URLS) is read-only here',
-  schema: PROBLEM,
-};
+const WEBHOOK_NOT_FOUND = 'Webhook not found';
+const DELIVERY_NOT_FOUND = 'Webhook not found / Delivery not found';
+const BAD_ID = 'id is not a UUID';
+const BAD_IDS = 'id or delivery_id is not a UUID';
+const MANAGED_BY_CONFIG = '`webhook_managed_by_config`: an env endpoint (WEBHOOK_TARGET_URLS) is read-only here';
 const BAD_ENDPOINT_BODY =
   '`idempotency_key_reused` (create); validation failed (unknown field, bad events/description/secret, malformed URL: `validation_failed`, the URL ' +
   'reason in `errors[].code`); `webhook_url_forbidden` with `reason` (`localhost`, `forbidden_address`, ' +
@@ -81,9 +53,10 @@ export class WebhooksController {
 
   @Get('event-types')
   @AdminOnly()
-  @ApiOperation({
+  @Endpoint({
     summary: 'The event catalogue: every event name with its description and the JSON Schema of its `data`',
     description: '`webhook.test` is listed with `subscribable: false`: it is sent on request to one endpoint.',
+    operationId: 'listWebhookEventTypes',
   })
   @ApiOkResponse({ type: WebhookEventTypeListDto })
   eventTypes(): WebhookEventTypeListDto {
@@ -93,56 +66,59 @@ export class WebhooksController {
   @Post()
   @HttpCode(201)
   @AdminOnly()
-  @ApiOperation({
+  @Endpoint({
     summary: 'Create a webhook endpoint (admin)',
     description:
       'The answer carries the signing `secret`, shown only here (sealed at rest). The URL is checked against the ' +
       'SSRF policy now, and every address is checked again at delivery. Not idempotent (no `Idempotency-Key`): a ' +
       'stored answer would keep the secret in plain form; a client that lost the answer rotates the secret.',
+    operationId: 'createWebhook',
+    errors: { 422: BAD_ENDPOINT_BODY },
   })
   @ApiBody({ type: CreateWebhookDto })
   @ApiCreatedResponse({ type: WebhookCreatedResponseDto })
-  @ApiUnprocessableEntityResponse({ description: BAD_ENDPOINT_BODY, schema: PROBLEM })
   create(@CurrentUser() caller: AuthUser, @Body() body: CreateWebhookDto): Promise<WebhookCreatedResponseDto> {
     return this.webhooks.create(caller, body);
   }
 
   @Get()
   @AdminOnly()
-  @ApiOperation({
+  @Endpoint({
     summary: 'Webhook endpoints, newest first (admin)',
     description: 'Env endpoints (WEBHOOK_TARGET_URLS, `source: env`) are included, read-only.',
+    operationId: 'listWebhooks',
+    errors: { 422: 'Bad page or page_size' },
   })
   @ApiPaginatedResponse(WebhookResponseDto)
-  @ApiUnprocessableEntityResponse({ description: 'Bad page or page_size', schema: PROBLEM })
   list(@Query() query: PaginationQueryDto): Promise<Page<WebhookResponseDto>> {
     return this.webhooks.list(query);
   }
 
   @Get(':id')
   @AdminOnly()
-  @ApiOperation({ summary: 'One webhook endpoint (admin)' })
+  @Endpoint({
+    summary: 'One webhook endpoint (admin)',
+    operationId: 'getWebhook',
+    errors: { 404: WEBHOOK_NOT_FOUND, 422: BAD_ID },
+  })
   @ApiOkResponse({ type: WebhookResponseDto })
-  @ApiNotFoundResponse(WEBHOOK_NOT_FOUND)
-  @ApiUnprocessableEntityResponse(BAD_ID)
   get(@Param('id', uuidParam('id')) id: string): Promise<WebhookResponseDto> {
     return this.webhooks.get(id);
   }
 
   @Patch(':id')
   @AdminOnly()
-  @ApiOperation({
+  @Endpoint({
     summary: 'Update a webhook endpoint (admin)',
     description:
       'Left-out fields are unchanged; `description: null` clears it; null url/events/is_active is 422. A new URL is ' +
       'checked as on create. `is_active: true` on a disabled endpoint clears disabled_reason, disabled_at and ' +
       'failing_since (deliveries it missed can be redelivered).',
+    operationId: 'updateWebhook',
+    errors: { 404: WEBHOOK_NOT_FOUND, 409: MANAGED_BY_CONFIG, 422: BAD_ENDPOINT_BODY },
   })
   @ApiBody({ type: UpdateWebhookDto })
   @ApiOkResponse({ type: WebhookResponseDto })
-  @ApiNotFoundResponse(WEBHOOK_NOT_FOUND)
-  @ApiConflictResponse(MANAGED_BY_CONFIG)
-  @ApiUnprocessableEntityResponse({ description: BAD_ENDPOINT_BODY, schema: PROBLEM })
   update(@Param('id', uuidParam('id')) id: string, @Body() body: UpdateWebhookDto): Promise<WebhookResponseDto> {
     return this.webhooks.update(id, body);
   }
@@ -150,11 +126,12 @@ export class WebhooksController {
   @Delete(':id')
   @HttpCode(204)
   @AdminOnly()
-  @ApiOperation({ summary: 'Delete a webhook endpoint and its delivery log (admin)' })
+  @Endpoint({
+    summary: 'Delete a webhook endpoint and its delivery log (admin)',
+    operationId: 'deleteWebhook',
+    errors: { 404: WEBHOOK_NOT_FOUND, 409: MANAGED_BY_CONFIG, 422: BAD_ID },
+  })
   @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiNotFoundResponse(WEBHOOK_NOT_FOUND)
-  @ApiConflictResponse(MANAGED_BY_CONFIG)
-  @ApiUnprocessableEntityResponse(BAD_ID)
   async remove(@Param('id', uuidParam('id')) id: string): Promise<void> {
     await this.webhooks.remove(id);
   }
@@ -162,18 +139,17 @@ export class WebhooksController {
   @Post(':id/rotate-secret')
   @HttpCode(200)
   @AdminOnly()
-  @ApiOperation({
+  @Endpoint({
     summary: "Rotate an endpoint's signing secret (admin)",
     description:
       'A new secret (generated, or the one given), shown only here. The previous secret keeps signing too (a second ' +
       '`v1,` signature) for WEBHOOK_SECRET_ROTATION_OVERLAP_HOURS. One previous secret is kept: rotating again ' +
       'replaces it, whether or not its overlap had run out.',
+    operationId: 'rotateWebhookSecret',
+    errors: { 404: WEBHOOK_NOT_FOUND, 409: MANAGED_BY_CONFIG, 422: 'Bad secret, unknown field, id is not a UUID' },
   })
   @ApiBody({ type: RotateWebhookSecretDto, required: false })
   @ApiOkResponse({ type: RotateWebhookSecretResponseDto })
-  @ApiNotFoundResponse(WEBHOOK_NOT_FOUND)
-  @ApiConflictResponse(MANAGED_BY_CONFIG)
-  @ApiUnprocessableEntityResponse({ description: 'Bad secret, unknown field, id is not a UUID', schema: PROBLEM })
   rotateSecret(
     @Param('id', uuidParam('id')) id: string,
     @Body() body: RotateWebhookSecretDto,
@@ -184,30 +160,26 @@ export class WebhooksController {
   @Post(':id/test')
   @HttpCode(202)
   @AdminOnly()
-  @ApiOperation({
+  @Endpoint({
     summary: 'Send a webhook.test event to this endpoint (admin)',
     description: 'Enqueued at once, whatever the endpoint subscribes to; follow it in the delivery log.',
+    operationId: 'sendWebhookTest',
+    errors: { 404: WEBHOOK_NOT_FOUND, 409: '`webhook_disabled`: the endpoint is switched off', 422: BAD_ID },
   })
   @ApiAcceptedResponse({ type: WebhookDeliveryAcceptedDto })
-  @ApiNotFoundResponse(WEBHOOK_NOT_FOUND)
-  @ApiConflictResponse({ description: '`webhook_disabled`: the endpoint is switched off', schema: PROBLEM })
-  @ApiUnprocessableEntityResponse(BAD_ID)
   test(@CurrentUser() caller: AuthUser, @Param('id', uuidParam('id')) id: string): Promise<WebhookDeliveryAcceptedDto> {
     return this.webhooks.test(caller, id);
   }
 
   @Get(':id/deliveries')
   @AdminOnly()
-  @ApiOperation({
+  @Endpoint({
     summary: "An endpoint's deliveries, newest first (admin)",
     description: 'Optional filters `status` (pending, succeeded, failed) and `event` (an event name).',
+    operationId: 'listWebhookDeliveries',
+    errors: { 404: WEBHOOK_NOT_FOUND, 422: 'Bad status, event, page or page_size; id is not a UUID' },
   })
   @ApiPaginatedResponse(WebhookDeliveryResponseDto)
-  @ApiNotFoundResponse(WEBHOOK_NOT_FOUND)
-  @ApiUnprocessableEntityResponse({
-    description: 'Bad status, event, page or page_size; id is not a UUID',
-    schema: PROBLEM,
-  })
   deliveries(
     @Param('id', uuidParam('id')) id: string,
     @Query() query: DeliveryListQueryDto,
@@ -217,10 +189,12 @@ export class WebhooksController {
 
   @Get(':id/deliveries/:delivery_id')
   @AdminOnly()
-  @ApiOperation({ summary: 'One delivery with the body sent and every attempt (admin)' })
+  @Endpoint({
+    summary: 'One delivery with the body sent and every attempt (admin)',
+    operationId: 'getWebhookDelivery',
+    errors: { 404: DELIVERY_NOT_FOUND, 422: BAD_IDS },
+  })
   @ApiOkResponse({ type: WebhookDeliveryDetailDto })
-  @ApiNotFoundResponse(DELIVERY_NOT_FOUND)
-  @ApiUnprocessableEntityResponse(BAD_IDS)
   delivery(
     @Param('id', uuidParam('id')) id: string,
     @Param('delivery_id', uuidParam('delivery_id')) deliveryId: string,
@@ -231,19 +205,19 @@ export class WebhooksController {
   @Post(':id/deliveries/:delivery_id/redeliver')
   @HttpCode(202)
   @AdminOnly()
-  @ApiOperation({
+  @Endpoint({
     summary: 'Send a finished delivery again (admin)',
     description:
       'Same webhook-id and body; back to pending with its attempt count kept, and an attempt enqueued now. A ' +
       'delivery that had used up its retries is not retried again if this attempt fails.',
+    operationId: 'redeliverWebhookDelivery',
+    errors: {
+      404: DELIVERY_NOT_FOUND,
+      409: '`delivery_pending`: still pending (it will be attempted); `webhook_disabled`: endpoint switched off',
+      422: BAD_IDS,
+    },
   })
   @ApiAcceptedResponse({ type: WebhookDeliveryAcceptedDto })
-  @ApiNotFoundResponse(DELIVERY_NOT_FOUND)
-  @ApiConflictResponse({
-    description: '`delivery_pending`: still pending (it will be attempted); `webhook_disabled`: endpoint switched off',
-    schema: PROBLEM,
-  })
-  @ApiUnprocessableEntityResponse(BAD_IDS)
   redeliver(
     @Param('id', uuidParam('id')) id: string,
     @Param('delivery_id', uuidParam('delivery_id')) deliveryId: string,

@@ -142,8 +142,11 @@ describe('metrics and API docs (development)', () => {
         'title',
         'type',
         // Extension members of some codes.
+        'attempt_id',
         'course_ids',
         'missing_course_ids',
+        'position',
+        'question_id',
         'reason',
       ].sort(),
     );

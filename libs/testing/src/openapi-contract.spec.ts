@@ -205,9 +205,9 @@ describe('toJsonSchema', () => {
 });
 
 describe('modes', () => {
-  it('reads OPENAPI_CONTRACT (default report) and refuses unknown values', () => {
-    expect(contractMode({})).toBe('report');
-    expect(contractMode({ OPENAPI_CONTRACT: 'STRICT' })).toBe('strict');
+  it('reads OPENAPI_CONTRACT (default strict) and refuses unknown values', () => {
+    expect(contractMode({})).toBe('strict');
+    expect(contractMode({ OPENAPI_CONTRACT: 'REPORT' })).toBe('report');
     expect(contractMode({ OPENAPI_CONTRACT: 'off' })).toBe('off');
     expect(() => contractMode({ OPENAPI_CONTRACT: 'loud' })).toThrow(/strict, report or off/);
   });

@@ -12,15 +12,14 @@ import type { OpenAPIObject } from '@nestjs/swagger';
  * of the declared media types, and a JSON body must validate against the declared schema.
  *
  * Mode (OPENAPI_CONTRACT): 'strict' records violations and fails the test in an afterEach hook
- * (test/support/openapi-contract-setup.ts), so no test can swallow them; 'report' (the default
- * while the document is being completed) appends them as JSON lines under
+ * (test/support/openapi-contract-setup.ts), so no test can swallow them; 'report' appends them as JSON lines under
  * OPENAPI_CONTRACT_REPORT_DIR (default <tmpdir>/lms-openapi-contract/<run id>/<pid>.jsonl), which
  * `npm run openapi:contract-report` aggregates; 'off' skips the checks.
  */
 
 export type ContractMode = 'strict' | 'report' | 'off';
 
-/** The default until the document is complete (issue 16 part A); then 'strict'. */
+/** Strict: a response that differs from the document fails its test. */
 const DEFAULT_MODE: ContractMode = 'strict';
 
 export function contractMode(env: Record<string, string | undefined> = process.env): ContractMode {
